@@ -1,0 +1,203 @@
+//! Dynamic (dynamic.xyz) claims, full and minified.
+
+use serde::{Deserialize, Serialize};
+
+use super::registered::null_as_default;
+use super::{Audience, Extra, NumericDate, ProviderClaims};
+use crate::identity::non_empty;
+use crate::{Identity, Provider, VerifyError, Wallet};
+
+/// The claims of a Dynamic token. Full tokens carry `verified_credentials` and the user's
+/// profile; minified tokens carry only ids and `verifiedCredentialsHashes`. Every optional member
+/// may be absent, empty or `null`.
+///
+/// ```
+/// use claims_core::{DynamicClaims, ProviderClaims};
+/// let c: DynamicClaims = serde_json::from_str(r#"{"iss":"app.dynamicauth.com/env","sub":"u",
+///   "iat":1,"exp":2,"scope":"","lists":null,
+///   "verified_credentials":[{"id":"c","format":"blockchain","chain":"eip155","address":"0xAB"}]}"#).unwrap();
+/// let id = c.identity().unwrap();
+/// assert_eq!(id.wallets[0].chain.as_deref(), Some("evm"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DynamicClaims {
+    /// `iss`: `app.dynamicauth.com/<environment id>` (or `app.dynamic.xyz/…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// `aud`: the page origin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
+    /// `sub`: the Dynamic user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// `sid`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// `kid` (repeated from the header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    /// `environment_id`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment_id: Option<String>,
+    /// `iat`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<NumericDate>,
+    /// `exp`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<NumericDate>,
+    /// `nbf`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<NumericDate>,
+    /// `scope`: space-separated (`user:basic`, `requiresAdditionalAuth`, …); may be empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// `verified_credentials`
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub verified_credentials: Vec<DynamicCredential>,
+    /// `verified_account`: the most recently signed and verified account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_account: Option<DynamicCredential>,
+    /// `last_verified_credential_id`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_verified_credential_id: Option<String>,
+    /// `lists`: access lists the user is on.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub lists: Vec<String>,
+    /// `missing_fields`
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub missing_fields: Vec<serde_json::Value>,
+    /// `alias`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    /// `email`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `given_name`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    /// `family_name`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    /// `first_visit`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_visit: Option<String>,
+    /// `new_user`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_user: Option<bool>,
+    /// `metadata`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Value>,
+    /// `verifiedCredentialsHashes` (minified tokens).
+    #[serde(
+        default,
+        rename = "verifiedCredentialsHashes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub verified_credentials_hashes: Option<serde_json::Value>,
+    /// Members not modelled above.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// One entry of Dynamic's `verified_credentials` (or `verified_account`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DynamicCredential {
+    /// `id`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `format`: `blockchain`, `email`, `oauth`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// `address` (wallets)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// `chain`: `eip155`, `solana`, … (wallets)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<String>,
+    /// `wallet_name`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet_name: Option<String>,
+    /// `wallet_provider`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet_provider: Option<String>,
+    /// `public_identifier`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_identifier: Option<String>,
+    /// `email` (email credentials)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `oauth_provider`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_provider: Option<String>,
+    /// `oauth_username`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_username: Option<String>,
+    /// Members not modelled above.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl DynamicClaims {
+    /// The granted scopes.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope
+            .as_deref()
+            .unwrap_or_default()
+            .split_ascii_whitespace()
+    }
+
+    /// True when `scope` was granted.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes().any(|s| s == scope)
+    }
+
+    /// True when the user is on the access list `list`.
+    pub fn in_list(&self, list: &str) -> bool {
+        self.lists.iter().any(|l| l == list)
+    }
+}
+
+impl ProviderClaims for DynamicClaims {
+    const PROVIDER: Provider = Provider::Dynamic;
+    super::registered_fields!();
+    super::any_conversions!(Dynamic);
+
+    fn identity(&self) -> Result<Identity, VerifyError> {
+        let mut wallets: Vec<Wallet> = self
+            .verified_credentials
+            .iter()
+            .filter(|c| non_empty(c.address.as_deref()).is_some())
+            .map(|c| Wallet::new(c.chain.as_deref(), c.address.as_deref(), None))
+            .collect();
+        if wallets.is_empty()
+            && let Some(acct) = self
+                .verified_account
+                .as_ref()
+                .filter(|a| non_empty(a.address.as_deref()).is_some())
+        {
+            wallets.push(Wallet::new(
+                acct.chain.as_deref(),
+                acct.address.as_deref(),
+                None,
+            ));
+        }
+        let email = non_empty(self.email.as_deref()).or_else(|| {
+            self.verified_credentials
+                .iter()
+                .find(|c| c.format.as_deref() == Some("email"))
+                .and_then(|c| non_empty(c.email.as_deref()))
+        });
+        Ok(Identity {
+            provider: Provider::Dynamic,
+            user_id: super::user_id(&[self.sub.as_deref()], "sub")?,
+            email: email.map(str::to_owned),
+            wallets,
+            issued_at: self.iat.map(|d| d.0),
+            expires_at: super::expiry(self.exp)?,
+        })
+    }
+
+    fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+}

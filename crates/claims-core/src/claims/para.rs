@@ -1,0 +1,138 @@
+//! Para (getpara.com) claims.
+
+use serde::{Deserialize, Serialize};
+
+use super::registered::null_as_default;
+use super::{Audience, Extra, NumericDate, ProviderClaims};
+use crate::identity::non_empty;
+use crate::{Identity, Provider, VerifyError, Wallet};
+
+/// The claims of a Para token (`issueJwt()`).
+///
+/// ```
+/// use claims_core::{ParaClaims, ProviderClaims};
+/// let c: ParaClaims = serde_json::from_str(r#"{"sub":"u1","iat":1,"exp":2,
+///   "data":{"userId":"u1","wallets":[{"id":"w","type":"EVM","address":"0xab","publicKey":""}]}}"#).unwrap();
+/// let id = c.identity().unwrap();
+/// assert_eq!(id.user_id, "u1");
+/// assert_eq!(id.wallets[0].public_key, None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParaClaims {
+    /// `sub` (= `data.userId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// `iss` (Para documents none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// `aud` (newer tokens: the API key id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
+    /// `iat`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<NumericDate>,
+    /// `exp`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<NumericDate>,
+    /// `nbf`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<NumericDate>,
+    /// `data`: the user and their wallets.
+    #[serde(default)]
+    pub data: ParaData,
+    /// Members not modelled above.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Para's `data` claim.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParaData {
+    /// `userId`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// `wallets`
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub wallets: Vec<ParaWallet>,
+    /// `email`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `phone`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// `telegramUserId`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telegram_user_id: Option<String>,
+    /// `farcasterUsername`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub farcaster_username: Option<String>,
+    /// `externalWallet` (shape varies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_wallet: Option<serde_json::Value>,
+    /// `authType`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_type: Option<String>,
+    /// `identifier`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    /// `oAuthMethod` (`google`, `x`, `discord`, `facebook`, `apple`, or absent).
+    #[serde(
+        default,
+        rename = "oAuthMethod",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub oauth_method: Option<String>,
+    /// Members not modelled above.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// One wallet in Para's `data.wallets`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParaWallet {
+    /// `id`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `type`: `EVM`, `SOLANA`, `COSMOS`, …
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub wallet_type: Option<String>,
+    /// `address`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// `publicKey` (may be empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+    /// Members not modelled above.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl ProviderClaims for ParaClaims {
+    const PROVIDER: Provider = Provider::Para;
+    super::registered_fields!();
+    super::any_conversions!(Para);
+
+    fn identity(&self) -> Result<Identity, VerifyError> {
+        Ok(Identity {
+            provider: Provider::Para,
+            user_id: super::user_id(&[self.data.user_id.as_deref(), self.sub.as_deref()], "sub")?,
+            email: non_empty(self.data.email.as_deref()).map(str::to_owned),
+            wallets: self
+                .data
+                .wallets
+                .iter()
+                .map(|w| {
+                    Wallet::new(
+                        w.wallet_type.as_deref(),
+                        w.address.as_deref(),
+                        w.public_key.as_deref(),
+                    )
+                })
+                .collect(),
+            issued_at: self.iat.map(|d| d.0),
+            expires_at: super::expiry(self.exp)?,
+        })
+    }
+}

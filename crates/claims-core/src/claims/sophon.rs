@@ -1,0 +1,104 @@
+//! Sophon (sophon.xyz) claims.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Audience, Extra, NumericDate, ProviderClaims};
+use crate::{Identity, Provider, VerifyError, Wallet};
+
+/// The claims of a Sophon access token.
+///
+/// ```
+/// use claims_core::{ProviderClaims, SophonClaims};
+/// let c: SophonClaims = serde_json::from_str(r#"{"iss":"https://auth.sophon.xyz","aud":"partner",
+///   "sub":"0xabc","userId":"u-1","scope":"email x","iat":1,"exp":2}"#).unwrap();
+/// assert!(c.has_scope("email"));
+/// assert_eq!(c.identity().unwrap().user_id, "u-1");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SophonClaims {
+    /// `iss`: `https://auth.sophon.xyz`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// `aud`: your partner id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
+    /// `sub`: the user's smart-wallet address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// `userId`
+    #[serde(default, rename = "userId", skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// `iat`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<NumericDate>,
+    /// `exp`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<NumericDate>,
+    /// `nbf`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<NumericDate>,
+    /// `scope`: space-separated, may be empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// `sid`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// `typ`: `access` on access tokens, `refresh` on refresh tokens (refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typ: Option<String>,
+    /// `jti` (refresh tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    /// `c`: consent timestamps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub c: Option<serde_json::Value>,
+    /// Members not modelled above.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl SophonClaims {
+    /// The granted scopes.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope
+            .as_deref()
+            .unwrap_or_default()
+            .split_ascii_whitespace()
+    }
+
+    /// True when `scope` was granted.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes().any(|s| s == scope)
+    }
+}
+
+impl ProviderClaims for SophonClaims {
+    const PROVIDER: Provider = Provider::Sophon;
+    super::registered_fields!();
+    super::any_conversions!(Sophon);
+
+    fn identity(&self) -> Result<Identity, VerifyError> {
+        Ok(Identity {
+            provider: Provider::Sophon,
+            user_id: super::user_id(&[self.user_id.as_deref(), self.sub.as_deref()], "sub")?,
+            email: None,
+            wallets: self
+                .sub
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|a| Wallet::new(Some("evm"), Some(a), None))
+                .into_iter()
+                .collect(),
+            issued_at: self.iat.map(|d| d.0),
+            expires_at: super::expiry(self.exp)?,
+        })
+    }
+
+    fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    fn token_type(&self) -> Option<&str> {
+        self.typ.as_deref()
+    }
+}

@@ -1,0 +1,131 @@
+//! Web3Auth (web3auth.io) identity-token claims.
+
+use serde::{Deserialize, Serialize};
+
+use super::registered::null_as_default;
+use super::{Audience, Extra, NumericDate, ProviderClaims};
+use crate::identity::non_empty;
+use crate::{Identity, Provider, VerifyError, Wallet};
+
+/// The claims of a Web3Auth identity token. There is no `sub`: the user is `userId` (newer
+/// tokens) or `verifierId`. PII (`email`, `name`, `profileImage`) may be switched off.
+///
+/// ```
+/// use claims_core::{ProviderClaims, Web3AuthClaims};
+/// let c: Web3AuthClaims = serde_json::from_str(r#"{"iss":"https://api-auth.web3auth.io","aud":"client",
+///   "iat":1,"exp":2,"verifierId":"v@x.io",
+///   "wallets":[{"public_key":"02ab","type":"web3auth_app_key","curve":"secp256k1"}]}"#).unwrap();
+/// assert_eq!(c.identity().unwrap().user_id, "v@x.io");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Web3AuthClaims {
+    /// `iss`: `https://api-auth.web3auth.io`, `https://authjs.web3auth.io`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// `aud`: your project's client id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
+    /// `sub` (Web3Auth sends none; kept if present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// `iat`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<NumericDate>,
+    /// `exp`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<NumericDate>,
+    /// `nbf`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<NumericDate>,
+    /// `userId` (newer tokens)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// `verifierId`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifier_id: Option<String>,
+    /// `verifier`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifier: Option<String>,
+    /// `aggregateVerifier`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate_verifier: Option<String>,
+    /// `authConnection`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_connection: Option<String>,
+    /// `authConnectionId`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_connection_id: Option<String>,
+    /// `groupedAuthConnectionId`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grouped_auth_connection_id: Option<String>,
+    /// `nonce`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// `email` (PII, may be off)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `name` (PII, may be off)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `profileImage` (PII, may be off)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_image: Option<String>,
+    /// `wallets`
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub wallets: Vec<Web3AuthWallet>,
+    /// Members not modelled above.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// One entry of Web3Auth's `wallets`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Web3AuthWallet {
+    /// `public_key` (social logins; hex, compressed secp256k1 or ed25519).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+    /// `address` (external wallets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// `type`: `web3auth_app_key`, `web3auth_threshold_key`, `ethereum`, …
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub wallet_type: Option<String>,
+    /// `curve`: `secp256k1` or `ed25519`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
+    /// Members not modelled above.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl ProviderClaims for Web3AuthClaims {
+    const PROVIDER: Provider = Provider::Web3Auth;
+    super::registered_fields!();
+    super::any_conversions!(Web3Auth);
+
+    fn identity(&self) -> Result<Identity, VerifyError> {
+        Ok(Identity {
+            provider: Provider::Web3Auth,
+            user_id: super::user_id(
+                &[self.user_id.as_deref(), self.verifier_id.as_deref()],
+                "userId",
+            )?,
+            email: non_empty(self.email.as_deref()).map(str::to_owned),
+            wallets: self
+                .wallets
+                .iter()
+                .map(|w| {
+                    // External wallets name their chain in `type`; app keys name their curve.
+                    let chain = match w.wallet_type.as_deref() {
+                        Some("ethereum") => Some("ethereum"),
+                        _ => w.curve.as_deref().or(w.wallet_type.as_deref()),
+                    };
+                    Wallet::new(chain, w.address.as_deref(), w.public_key.as_deref())
+                })
+                .collect(),
+            issued_at: self.iat.map(|d| d.0),
+            expires_at: super::expiry(self.exp)?,
+        })
+    }
+}

@@ -1,0 +1,83 @@
+//! Step 2: pick the provider a token claims to come from, trusting nothing else in it.
+//!
+//! The choice uses only the unverified `iss`: an exact match against the issuers of the configured
+//! policies. A token without `iss` goes to the one configured provider that issues none (Para).
+//! The chosen policy then verifies the token strictly, so routing can never widen what is
+//! accepted: a token that lies about its issuer is verified under the policy of the issuer it
+//! names, with that provider's keys, and fails there.
+
+use std::collections::HashMap;
+
+use crate::UnverifiedToken;
+use crate::error::{VerifyError, shorten};
+use crate::policy::{Policy, PolicyError};
+
+/// Picks the policy (by index) for a token.
+///
+/// ```
+/// use claims_core::{Policy, Router};
+/// let policies = [Policy::para(), Policy::sophon("partner").unwrap()];
+/// let router = Router::new(&policies).unwrap();
+/// assert_eq!(router.route_issuer(Some("https://auth.sophon.xyz")).unwrap(), 1);
+/// assert_eq!(router.route_issuer(None).unwrap(), 0);
+/// assert!(router.route_issuer(Some("https://evil.example")).is_err());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Router {
+    by_issuer: HashMap<String, usize>,
+    issuerless: Option<usize>,
+    single: Option<usize>,
+}
+
+impl Router {
+    /// Build the routing table. Two policies may not share an issuer, and at most one policy may
+    /// be issuer-less.
+    pub fn new(policies: &[Policy]) -> Result<Self, PolicyError> {
+        let mut by_issuer = HashMap::new();
+        let mut issuerless = None;
+        for (i, p) in policies.iter().enumerate() {
+            if p.issuers().is_empty() && issuerless.replace(i).is_some() {
+                return Err(PolicyError::SeveralIssuerless);
+            }
+            for iss in p.issuers() {
+                if by_issuer.insert(iss.clone(), i).is_some() {
+                    return Err(PolicyError::DuplicateIssuer(iss.clone()));
+                }
+            }
+        }
+        // With one policy that checks `iss` itself, routing need not read the payload at all.
+        let single = match policies {
+            [only] if !only.issuers().is_empty() => Some(0),
+            _ => None,
+        };
+        Ok(Router {
+            by_issuer,
+            issuerless,
+            single,
+        })
+    }
+
+    /// The policy index for a token. Reads the payload's `iss` only when more than one policy
+    /// could match.
+    pub fn route(&self, token: &UnverifiedToken<'_>) -> Result<usize, VerifyError> {
+        if let Some(i) = self.single {
+            return Ok(i);
+        }
+        let iss = token.issuer()?;
+        self.route_issuer(iss.as_deref())
+    }
+
+    /// The policy index for an issuer (`None`: the token has no `iss`).
+    pub fn route_issuer(&self, iss: Option<&str>) -> Result<usize, VerifyError> {
+        match iss {
+            Some(iss) => self.by_issuer.get(iss).copied(),
+            None => self.issuerless,
+        }
+        .ok_or_else(|| VerifyError::UnknownIssuer(iss.map(shorten)))
+    }
+
+    /// The index of the issuer-less policy (Para), if one is configured.
+    pub fn issuerless(&self) -> Option<usize> {
+        self.issuerless
+    }
+}

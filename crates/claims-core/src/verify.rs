@@ -1,0 +1,260 @@
+//! Step 4: verify a token under a policy with a resolved key.
+//!
+//! The order is fixed: header rules and the algorithm allow-list, the key's family, the signature
+//! over the raw signing input, then the claims, parsed once into the provider's type and checked
+//! on that struct. Nothing is parsed twice and nothing from the token is trusted before the
+//! signature is.
+
+use std::borrow::Borrow;
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey};
+
+use crate::claims::{AnyClaims, ProviderClaims};
+use crate::error::{Malformed, Part, VerifyError, shorten};
+use crate::policy::Policy;
+use crate::{Identity, Provider, UnverifiedToken};
+
+/// A verified token's claims and the identity derived from them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified<C> {
+    /// The provider's typed claims.
+    pub claims: C,
+    /// The provider-neutral identity.
+    pub identity: Identity,
+}
+
+/// The current time in seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Verify `token` under `policy`, with the key `key_for` returns for the token's header and
+/// algorithm, as of `now` (seconds since the epoch).
+///
+/// ```
+/// use claims_core::{Policy, ParraClaims, ParraIssuer, verify};
+/// use jsonwebtoken::DecodingKey;
+/// let issuer = ParraIssuer::new("key-1", b"a long and random secret".to_vec(), "tenant-1").unwrap();
+/// let token = issuer.issue("user|1", 1_700_000_000).unwrap();
+/// let policy = Policy::parra([("key-1", "tenant-1")]).unwrap();
+/// let key = DecodingKey::from_secret(b"a long and random secret");
+/// let v = verify::<ParraClaims, _>(&token, &policy, |_, _| Ok(&key), 1_700_000_100).unwrap();
+/// assert_eq!(v.identity.user_id, "user|1");
+/// ```
+pub fn verify<C, K>(
+    token: &str,
+    policy: &Policy,
+    key_for: impl FnOnce(&crate::Header, Algorithm) -> Result<K, VerifyError>,
+    now: i64,
+) -> Result<Verified<C>, VerifyError>
+where
+    C: ProviderClaims,
+    K: Borrow<DecodingKey>,
+{
+    let token = UnverifiedToken::parse(token, policy.max_token_bytes)?;
+    let alg = policy.check_header(&token)?;
+    let key = key_for(token.header(), alg)?;
+    policy.verify_parsed(&token, alg, key.borrow(), now)
+}
+
+impl Policy {
+    /// Apply the header rules: the common ones ([`crate::Header::check`]), the allow-list, and the
+    /// provider's (`cty` for Parra). Returns the algorithm to verify with.
+    pub fn check_header(&self, token: &UnverifiedToken<'_>) -> Result<Algorithm, VerifyError> {
+        let header = token.header();
+        let alg = header.check()?;
+        if !self.allows(alg) {
+            return Err(VerifyError::AlgorithmNotAllowed(alg));
+        }
+        if let Some(expected) = self.content_type
+            && header.cty() != Some(expected)
+        {
+            return Err(VerifyError::WrongContentType {
+                found: header.cty().map(shorten),
+                expected,
+            });
+        }
+        Ok(alg)
+    }
+
+    /// Verify a token whose header already passed [`Policy::check_header`] (which returned `alg`)
+    /// with `key`, and return the typed claims.
+    pub fn verify_parsed<C: ProviderClaims>(
+        &self,
+        token: &UnverifiedToken<'_>,
+        alg: Algorithm,
+        key: &DecodingKey,
+        now: i64,
+    ) -> Result<Verified<C>, VerifyError> {
+        if C::PROVIDER != self.provider {
+            return Err(VerifyError::ProviderMismatch {
+                policy: self.provider,
+                claims: C::PROVIDER,
+            });
+        }
+        if !self.allows(alg) {
+            return Err(VerifyError::AlgorithmNotAllowed(alg));
+        }
+        verify_signature(token, alg, key)?;
+        let claims: C = parse_claims(token.payload())?;
+        self.check_claims(&claims, now)?;
+        let identity = claims.identity()?;
+        Ok(Verified { claims, identity })
+    }
+
+    /// [`Policy::verify_parsed`] for whichever provider this policy is for.
+    pub fn verify_parsed_any(
+        &self,
+        token: &UnverifiedToken<'_>,
+        alg: Algorithm,
+        key: &DecodingKey,
+        now: i64,
+    ) -> Result<Verified<AnyClaims>, VerifyError> {
+        fn any<C: ProviderClaims>(v: Verified<C>) -> Verified<AnyClaims> {
+            Verified {
+                claims: v.claims.into_any(),
+                identity: v.identity,
+            }
+        }
+        use crate::claims::*;
+        Ok(match self.provider {
+            Provider::Para => any(self.verify_parsed::<ParaClaims>(token, alg, key, now)?),
+            Provider::Parra => any(self.verify_parsed::<ParraClaims>(token, alg, key, now)?),
+            Provider::Sophon => any(self.verify_parsed::<SophonClaims>(token, alg, key, now)?),
+            Provider::Dynamic => any(self.verify_parsed::<DynamicClaims>(token, alg, key, now)?),
+            Provider::Web3Auth => any(self.verify_parsed::<Web3AuthClaims>(token, alg, key, now)?),
+        })
+    }
+
+    /// Check the claims of an already signature-verified token, in this order: `exp` (required),
+    /// `nbf`, `iat` (where required), `iss`, `aud`, `sub` (Parra), token type (Sophon), scopes
+    /// (Dynamic).
+    pub fn check_claims<C: ProviderClaims>(&self, claims: &C, now: i64) -> Result<(), VerifyError> {
+        let reg = claims.registered();
+        let leeway = i64::try_from(self.leeway).unwrap_or(i64::MAX);
+
+        let exp = reg.exp.ok_or(VerifyError::MissingClaim("exp"))?.0;
+        if now >= exp.saturating_add(leeway) {
+            return Err(VerifyError::Expired {
+                exp,
+                now,
+                leeway: self.leeway,
+            });
+        }
+        if let Some(nbf) = reg.nbf
+            && nbf.0 > now.saturating_add(leeway)
+        {
+            return Err(VerifyError::NotYetValid { nbf: nbf.0, now });
+        }
+        if self.iat_in_past {
+            let iat = reg.iat.ok_or(VerifyError::MissingClaim("iat"))?.0;
+            if iat > now.saturating_add(leeway) {
+                return Err(VerifyError::IssuedInFuture { iat, now });
+            }
+        }
+        if !self.issuers.is_empty()
+            && !reg
+                .iss
+                .is_some_and(|iss| self.issuers.iter().any(|i| i == iss))
+        {
+            return Err(VerifyError::WrongIssuer {
+                found: reg.iss.map(shorten),
+                expected: self.issuers_text.clone(),
+            });
+        }
+        if !self.audiences.is_empty()
+            && !reg
+                .aud
+                .is_some_and(|aud| aud.iter().any(|a| self.audiences.iter().any(|x| x == a)))
+        {
+            return Err(VerifyError::WrongAudience {
+                found: reg
+                    .aud
+                    .map(|a| a.iter().take(4).map(shorten).collect())
+                    .unwrap_or_default(),
+                expected: self.audiences_text.clone(),
+            });
+        }
+        if !self.subject_by_issuer.is_empty() {
+            let expected = reg.iss.and_then(|iss| self.subject_by_issuer.get(iss));
+            if expected.is_none() || expected.map(String::as_str) != reg.sub {
+                return Err(VerifyError::WrongSubject {
+                    found: reg.sub.map(shorten),
+                });
+            }
+        }
+        if self.access_tokens_only
+            && let Some(typ) = claims.token_type().filter(|t| *t != "access")
+        {
+            return Err(VerifyError::WrongTokenType(shorten(typ)));
+        }
+        if let Some(gate) = &self.scope_gate {
+            let scope = claims.scope().unwrap_or_default();
+            let has = |s: &str| scope.split_ascii_whitespace().any(|x| x == s);
+            if !gate.allow_additional_auth && has(crate::policy::DYNAMIC_ADDITIONAL_AUTH_SCOPE) {
+                return Err(VerifyError::InsufficientScope(
+                    crate::policy::DYNAMIC_ADDITIONAL_AUTH_SCOPE.to_owned(),
+                ));
+            }
+            if let Some(missing) = gate.required.iter().find(|r| !has(r)) {
+                return Err(VerifyError::InsufficientScope(format!("missing {missing}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Verify the signature of `token` with `key` under `alg`, over the raw signing input.
+///
+/// The key must belong to `alg`'s family: an RSA or EC public key is never used as an HMAC secret.
+pub fn verify_signature(
+    token: &UnverifiedToken<'_>,
+    alg: Algorithm,
+    key: &DecodingKey,
+) -> Result<(), VerifyError> {
+    if key.family() != alg.family() {
+        return Err(VerifyError::KeyMismatch(alg));
+    }
+    match jsonwebtoken::crypto::verify(
+        token.signature(),
+        token.signing_input().as_bytes(),
+        key,
+        alg,
+    ) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(VerifyError::InvalidSignature),
+        Err(e) => Err(match e.kind() {
+            ErrorKind::Base64(_) => Malformed::Base64(Part::Signature).into(),
+            ErrorKind::InvalidKeyFormat
+            | ErrorKind::InvalidAlgorithm
+            | ErrorKind::InvalidRsaKey(_)
+            | ErrorKind::InvalidEcdsaKey
+            | ErrorKind::InvalidEddsaKey => VerifyError::KeyMismatch(alg),
+            _ => VerifyError::InvalidSignature,
+        }),
+    }
+}
+
+/// Parse the payload into the provider's claims type, once. On failure, parse again only to name
+/// the claim at fault.
+pub fn parse_claims<C: ProviderClaims>(payload: &[u8]) -> Result<C, VerifyError> {
+    serde_json::from_slice(payload).map_err(|e| {
+        if e.is_data() {
+            let mut de = serde_json::Deserializer::from_slice(payload);
+            match serde_path_to_error::deserialize::<_, C>(&mut de) {
+                Err(err) if !err.path().to_string().is_empty() && err.path().to_string() != "." => {
+                    VerifyError::InvalidClaim {
+                        path: shorten(&err.path().to_string()),
+                    }
+                }
+                _ => Malformed::Json(Part::Payload).into(),
+            }
+        } else {
+            Malformed::Json(Part::Payload).into()
+        }
+    })
+}

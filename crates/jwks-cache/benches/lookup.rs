@@ -1,0 +1,2 @@
+//! Placeholder until the jwks-cache bench lands.
+fn main() {}

@@ -1,0 +1,122 @@
+//! Error types, one per pipeline step.
+//!
+//! None of them carries key material: `Display` names the problem, the URL or the `kid`, never `n`, `x` or a secret.
+
+use std::time::Duration;
+
+use jsonwebtoken::Algorithm;
+
+/// The configuration or a JWKS URL was refused when the cache or a source was set up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The JWKS URL could not be parsed as an absolute URL.
+    #[error("JWKS URL {url:?} is not a valid absolute URL: {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The JWKS URL is `http://` and `allow_http` was not set.
+    #[error("JWKS URL {url:?} is not https:// (plain http is only allowed with allow_http(true))")]
+    InsecureUrl {
+        /// The URL as given.
+        url: String,
+    },
+    /// The JWKS URL has a scheme other than `https` or `http`.
+    #[error("JWKS URL {url:?} has unsupported scheme {scheme:?} (expected https)")]
+    UnsupportedScheme {
+        /// The URL as given.
+        url: String,
+        /// The scheme found.
+        scheme: String,
+    },
+    /// Two settings contradict each other or one is out of range.
+    #[error("invalid jwks-cache setting: {0}")]
+    InvalidSetting(String),
+    /// The HTTP client could not be built (for example, no TLS roots).
+    #[error("cannot build the JWKS HTTP client: {0}")]
+    HttpClient(String),
+}
+
+/// A JWKS document could not be read at all.
+///
+/// A document that parses but contains individual bad keys is *not* an error: those keys are skipped
+/// (see [`SkippedKey`](crate::SkippedKey)) and the rest load.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// The body is not JSON.
+    #[error("JWKS body is not valid JSON: {0}")]
+    InvalidJson(String),
+    /// The body is JSON but not an object with a `keys` array.
+    #[error("JWKS body has no \"keys\" array")]
+    MissingKeys,
+}
+
+/// Fetching a JWKS failed. The last good set (if any) stays in service.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// The URL is not `https://` and plain http was not allowed.
+    #[error("refusing to fetch JWKS over plain http from {url:?}")]
+    InsecureUrl {
+        /// The URL.
+        url: String,
+    },
+    /// The request (connect, headers and body) did not finish within the timeout.
+    #[error("JWKS fetch timed out after {0:?}")]
+    Timeout(Duration),
+    /// Connecting or talking to the server failed.
+    #[error("JWKS fetch failed: {0}")]
+    Transport(String),
+    /// The server answered with a redirect, which is never followed.
+    #[error("JWKS endpoint answered with redirect {status}; redirects are not followed")]
+    Redirect {
+        /// The 3xx status code.
+        status: u16,
+    },
+    /// The server answered with a status other than 200.
+    #[error("JWKS endpoint answered with HTTP status {status}")]
+    Status {
+        /// The status code.
+        status: u16,
+    },
+    /// The body is larger than `max_body_bytes`; reading stopped at the cap.
+    #[error("JWKS body exceeds the {limit}-byte cap")]
+    BodyTooLarge {
+        /// The configured cap in bytes.
+        limit: usize,
+    },
+    /// The body was read but is not a JWKS document.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+}
+
+/// No verification key could be handed out for a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// No key in the current set qualifies for this `kid` and algorithm (the token should be rejected: 401).
+    #[error("no matching key for kid {kid:?}")]
+    NoMatchingKey {
+        /// The token's `kid`, if it had one.
+        kid: Option<String>,
+    },
+    /// More than one key qualifies, so the choice would be a guess (the token should be rejected: 401).
+    #[error("{candidates} keys match kid {kid:?}; refusing to guess")]
+    AmbiguousKey {
+        /// The token's `kid`, if it had one.
+        kid: Option<String>,
+        /// How many keys qualified.
+        candidates: usize,
+    },
+    /// No good key set has been fetched yet, or the last good one is older than the stale window
+    /// (the service should answer 503, not 401).
+    #[error("JWKS keys are unavailable (no good key set fetched, or the last one is too stale)")]
+    KeysUnavailable,
+    /// The token's algorithm is never served from a remote JWKS (HMAC, or unknown to this crate).
+    #[error("algorithm {0:?} is not supported for keys from a JWKS")]
+    UnsupportedAlgorithm(Algorithm),
+}

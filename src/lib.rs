@@ -1,0 +1,10 @@
+//! `wallet-auth`: verify the identity tokens of Web3 wallet and auth providers in Tower services.
+//!
+//! This facade re-exports the workspace crates:
+//! - [`claims`]: typed claims, the provider-neutral [`claims::Identity`], policies and verification (no I/O);
+//! - [`jwks`]: the JSON Web Key Set cache;
+//! - [`layer`]: the Tower layer, axum extractors and tonic support.
+
+pub use auth_layer as layer;
+pub use claims_core as claims;
+pub use jwks_cache as jwks;
