@@ -1,1 +1,59 @@
-//! auth-layer
+//! The Tower layer that verifies Para, Parra, Sophon, Dynamic and Web3Auth tokens, with axum
+//! extractors and gRPC-correct rejections for tonic.
+//!
+//! The pipeline, one module per step:
+//! 1. [`token_source`]: take the token from the request (bearer, cookie, custom header);
+//! 2. [`providers`]: pick the provider from the unverified `iss`;
+//! 3. [`keys`]: find the key (JWKS cache, static key, Parra secrets);
+//! 4. [`verifier`]: verify under the provider's policy (`claims_core`);
+//! 5. [`authenticated`]: expose the claims as a request extension; [`extract`] reads them in axum.
+//!
+//! Around it: [`layer`], [`service`], [`future`] (tower-http style), [`rejection`] (401/403/503 or
+//! gRPC status), [`require`] (per-route predicates), [`config`] (the TOML format), and
+//! [`parra_endpoint`].
+//!
+//! ```no_run
+//! use auth_layer::{AuthConfig, AuthLayer, Identity};
+//! use axum::{Router, routing::get};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = AuthConfig::from_file("auth.toml")?;
+//! let layer = AuthLayer::from_config(&config)?;
+//! layer.verifier().prefetch().await;
+//! let app: Router = Router::new()
+//!     .route("/me", get(|id: Identity| async move { id.user_id.clone() }))
+//!     .layer(layer);
+//! # Ok(()) }
+//! ```
+
+pub mod authenticated;
+pub mod config;
+pub mod error;
+#[cfg(feature = "axum")]
+pub mod extract;
+pub mod future;
+pub mod keys;
+pub mod layer;
+#[cfg(feature = "axum")]
+pub mod parra_endpoint;
+pub mod providers;
+pub mod rejection;
+pub mod require;
+pub mod service;
+pub mod token_source;
+pub mod verifier;
+
+pub use authenticated::{AuthLayerPresent, Authenticated};
+pub use config::{AuthConfig, ConfigError};
+pub use error::{AuthError, RejectionClass};
+#[cfg(feature = "axum")]
+pub use extract::{Claims, ExtractRejection, Identity, WalletProof};
+pub use keys::{KeySource, ResolvedKey};
+pub use layer::{AuthLayer, Mode};
+#[cfg(feature = "axum")]
+pub use parra_endpoint::{PARRA_TOKEN_PATH, ParraTokenEndpoint};
+pub use rejection::{DefaultRejection, OnRejection, Rejection, RejectionBody};
+pub use require::RequireLayer;
+pub use service::AuthService;
+pub use token_source::TokenSource;
+pub use verifier::{Verifier, VerifierBuilder};

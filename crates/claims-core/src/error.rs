@@ -213,8 +213,8 @@ impl VerifyError {
     }
 }
 
-/// Shorten a value taken from a token before it goes into an error message.
-pub(crate) fn shorten(s: &str) -> String {
+/// Shorten a value taken from a token (to 64 bytes) before it goes into an error message.
+pub fn shorten(s: &str) -> String {
     const MAX: usize = 64;
     if s.len() <= MAX {
         return s.to_owned();

@@ -17,6 +17,8 @@ pub use registered::{Audience, Extra, NumericDate, Registered};
 pub use sophon::SophonClaims;
 pub use web3auth::{Web3AuthClaims, Web3AuthWallet};
 
+use std::sync::Arc;
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -50,26 +52,25 @@ pub trait ProviderClaims:
     fn into_any(self) -> AnyClaims;
 
     /// Borrow from [`AnyClaims`] when it holds this provider's claims.
-    fn from_any(any: &AnyClaims) -> Option<&Self>;
+    fn from_any(any: &AnyClaims) -> Option<&Arc<Self>>;
 }
 
-/// The verified claims of any provider.
-// The layer keeps verified claims behind an `Arc`, so the variants' size difference costs nothing
-// per request; boxing would only add an allocation.
-#[allow(clippy::large_enum_variant)]
+/// The verified claims of any provider. Each variant holds its claims behind an `Arc`, so handing
+/// them to every handler of a request (or to every request that reuses a cached verification)
+/// never copies them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "provider", content = "claims", rename_all = "lowercase")]
 pub enum AnyClaims {
     /// Para
-    Para(ParaClaims),
+    Para(Arc<ParaClaims>),
     /// Parra
-    Parra(ParraClaims),
+    Parra(Arc<ParraClaims>),
     /// Sophon
-    Sophon(SophonClaims),
+    Sophon(Arc<SophonClaims>),
     /// Dynamic
-    Dynamic(DynamicClaims),
+    Dynamic(Arc<DynamicClaims>),
     /// Web3Auth
-    Web3Auth(Web3AuthClaims),
+    Web3Auth(Arc<Web3AuthClaims>),
 }
 
 impl AnyClaims {
@@ -86,6 +87,11 @@ impl AnyClaims {
 
     /// Borrow as one provider's claims type.
     pub fn get<C: ProviderClaims>(&self) -> Option<&C> {
+        C::from_any(self).map(|c| &**c)
+    }
+
+    /// The shared claims of one provider's type.
+    pub fn get_arc<C: ProviderClaims>(&self) -> Option<&Arc<C>> {
         C::from_any(self)
     }
 
@@ -117,9 +123,9 @@ impl AnyClaims {
 macro_rules! any_conversions {
     ($variant:ident) => {
         fn into_any(self) -> $crate::claims::AnyClaims {
-            $crate::claims::AnyClaims::$variant(self)
+            $crate::claims::AnyClaims::$variant(std::sync::Arc::new(self))
         }
-        fn from_any(any: &$crate::claims::AnyClaims) -> Option<&Self> {
+        fn from_any(any: &$crate::claims::AnyClaims) -> Option<&std::sync::Arc<Self>> {
             match any {
                 $crate::claims::AnyClaims::$variant(c) => Some(c),
                 _ => None,

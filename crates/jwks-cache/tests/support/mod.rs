@@ -1,6 +1,12 @@
 //! A real JWKS server (axum on 127.0.0.1, port 0, on its own thread and runtime so tests may pause their clock)
 //! and real keys generated with aws-lc-rs.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -10,8 +16,8 @@ use std::time::Duration;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RSA_PKCS1_SHA256, RsaKeyPair,
-    RsaPublicKeyComponents,
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RSA_PKCS1_SHA256,
+    RsaKeyPair, RsaPublicKeyComponents,
 };
 use axum::Router;
 use axum::body::Body;
@@ -61,7 +67,7 @@ pub struct JwksServer {
 
 const HUGE: usize = 5 * 1024 * 1024;
 
-async fn jwks(State(s): State<Arc<ServerState>>) -> Response {
+async fn jwks_handler(State(s): State<Arc<ServerState>>) -> Response {
     s.hits.fetch_add(1, Ordering::SeqCst);
     let behaviour = s.behaviour.lock().unwrap().clone();
     match behaviour {
@@ -71,7 +77,9 @@ async fn jwks(State(s): State<Arc<ServerState>>) -> Response {
             tokio::time::sleep(d).await;
             keys_response(&s)
         }
-        Behaviour::Garbage => (StatusCode::OK, "<html>this is not a key set</html>").into_response(),
+        Behaviour::Garbage => {
+            (StatusCode::OK, "<html>this is not a key set</html>").into_response()
+        }
         Behaviour::HugeWithLength => {
             let mut body = String::from("{\"keys\":[],\"pad\":\"");
             body.push_str(&"a".repeat(HUGE));
@@ -93,11 +101,17 @@ async fn moved(State(s): State<Arc<ServerState>>) -> Response {
 
 fn keys_response(s: &ServerState) -> Response {
     let body = s.body.lock().unwrap().clone();
-    let mut response = (StatusCode::OK, [(header::CONTENT_TYPE, "application/jwk-set+json")], body).into_response();
+    let mut response = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/jwk-set+json")],
+        body,
+    )
+        .into_response();
     if let Some(age) = *s.max_age.lock().unwrap() {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, format!("public, max-age={age}").parse().unwrap());
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            format!("public, max-age={age}").parse().unwrap(),
+        );
     }
     response
 }
@@ -113,14 +127,17 @@ impl JwksServer {
             max_age: Mutex::new(None),
         });
         let app = Router::new()
-            .route("/jwks", get(jwks))
+            .route("/jwks", get(jwks_handler))
             .route("/moved", get(moved))
             .with_state(Arc::clone(&state));
         let (tx, rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (done_tx, done_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 tx.send(listener.local_addr().unwrap()).unwrap();
@@ -134,7 +151,12 @@ impl JwksServer {
             let _ = done_tx.send(());
         });
         let addr = rx.recv().unwrap();
-        Self { addr, state, shutdown: Mutex::new(Some(stop_tx)), stopped: Mutex::new(Some(done_rx)) }
+        Self {
+            addr,
+            state,
+            shutdown: Mutex::new(Some(stop_tx)),
+            stopped: Mutex::new(Some(done_rx)),
+        }
     }
 
     /// Stops listening: from now on connections are refused ("endpoint down").
@@ -197,7 +219,12 @@ impl TestKey {
         let kp = RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
         let c = RsaPublicKeyComponents::<Vec<u8>>::from(kp.public_key());
         let jwk = json!({"kty": "RSA", "kid": kid, "n": b64(&c.n), "e": b64(&c.e)});
-        Self { kid: kid.into(), alg: jsonwebtoken::Algorithm::RS256, jwk, signer: Signer::Rsa(kp) }
+        Self {
+            kid: kid.into(),
+            alg: jsonwebtoken::Algorithm::RS256,
+            jwk,
+            signer: Signer::Rsa(kp),
+        }
     }
     /// P-256, ES256.
     pub fn ec(kid: &str) -> Self {
@@ -205,13 +232,24 @@ impl TestKey {
         let point = kp.public_key().as_ref().to_vec();
         assert_eq!(point.len(), 65);
         let jwk = json!({"kty": "EC", "crv": "P-256", "kid": kid, "x": b64(&point[1..33]), "y": b64(&point[33..])});
-        Self { kid: kid.into(), alg: jsonwebtoken::Algorithm::ES256, jwk, signer: Signer::Ec(kp) }
+        Self {
+            kid: kid.into(),
+            alg: jsonwebtoken::Algorithm::ES256,
+            jwk,
+            signer: Signer::Ec(kp),
+        }
     }
     /// Ed25519, EdDSA.
     pub fn ed(kid: &str) -> Self {
         let kp = Ed25519KeyPair::generate().unwrap();
-        let jwk = json!({"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": b64(kp.public_key().as_ref())});
-        Self { kid: kid.into(), alg: jsonwebtoken::Algorithm::EdDSA, jwk, signer: Signer::Ed(kp) }
+        let jwk =
+            json!({"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": b64(kp.public_key().as_ref())});
+        Self {
+            kid: kid.into(),
+            alg: jsonwebtoken::Algorithm::EdDSA,
+            jwk,
+            signer: Signer::Ed(kp),
+        }
     }
     /// The JWK with extra members merged in (or removed when the value is null).
     pub fn jwk_with(&self, extra: Value) -> Value {
@@ -228,16 +266,28 @@ impl TestKey {
     /// A compact JWS over `{"sub":"alice"}` with this key's kid and alg.
     pub fn token(&self) -> String {
         let alg = jwks_cache::alg_name(self.alg);
-        let header = b64(json!({"alg": alg, "kid": self.kid, "typ": "JWT"}).to_string().as_bytes());
+        let header = b64(json!({"alg": alg, "kid": self.kid, "typ": "JWT"})
+            .to_string()
+            .as_bytes());
         let claims = b64(json!({"sub": "alice"}).to_string().as_bytes());
         let input = format!("{header}.{claims}");
         let sig = match &self.signer {
             Signer::Rsa(kp) => {
                 let mut sig = vec![0; kp.public_modulus_len()];
-                kp.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), input.as_bytes(), &mut sig).unwrap();
+                kp.sign(
+                    &RSA_PKCS1_SHA256,
+                    &SystemRandom::new(),
+                    input.as_bytes(),
+                    &mut sig,
+                )
+                .unwrap();
                 sig
             }
-            Signer::Ec(kp) => kp.sign(&SystemRandom::new(), input.as_bytes()).unwrap().as_ref().to_vec(),
+            Signer::Ec(kp) => kp
+                .sign(&SystemRandom::new(), input.as_bytes())
+                .unwrap()
+                .as_ref()
+                .to_vec(),
             Signer::Ed(kp) => kp.sign(input.as_bytes()).as_ref().to_vec(),
         };
         format!("{input}.{}", b64(&sig))
@@ -250,7 +300,10 @@ pub fn jwks(keys: &[&Value]) -> String {
 }
 
 /// Verifies `token` with `key` through jsonwebtoken; returns the `sub` claim.
-pub fn verify(token: &str, key: &jwks_cache::VerificationKey) -> Result<String, jsonwebtoken::errors::Error> {
+pub fn verify(
+    token: &str,
+    key: &jwks_cache::VerificationKey,
+) -> Result<String, jsonwebtoken::errors::Error> {
     let header = jsonwebtoken::decode_header(token)?;
     let mut validation = jsonwebtoken::Validation::new(header.alg);
     validation.required_spec_claims.clear();
@@ -262,15 +315,24 @@ pub fn verify(token: &str, key: &jwks_cache::VerificationKey) -> Result<String, 
 /// A builder for paused-clock tests: loopback http allowed, and a fetcher without a timeout (a pending timer would
 /// make tokio's paused clock jump while a real request is in flight).
 pub fn paused_builder() -> JwksCacheBuilder {
-    let fetcher = HttpFetcher::builder().timeout(None).allow_http(true).build().unwrap();
-    JwksCache::builder().allow_http(true).fetcher(Arc::new(fetcher))
+    let fetcher = HttpFetcher::builder()
+        .timeout(None)
+        .allow_http(true)
+        .build()
+        .unwrap();
+    JwksCache::builder()
+        .allow_http(true)
+        .fetcher(Arc::new(fetcher))
 }
 
 /// Drives the runtime (without touching the clock) until `pred` holds; panics after 10 s of real time.
 pub async fn until(mut pred: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !pred() {
-        assert!(std::time::Instant::now() < deadline, "condition not reached within 10 s");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "condition not reached within 10 s"
+        );
         tokio::task::yield_now().await;
     }
 }

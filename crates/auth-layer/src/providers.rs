@@ -1,0 +1,72 @@
+//! Step 2: the configured providers, and picking one for a token.
+
+use claims_core::{Policy, PolicyError, Router, UnverifiedToken, VerifyError};
+
+use crate::keys::KeySource;
+
+/// One configured provider: its policy and where its keys come from.
+#[derive(Debug, Clone)]
+pub struct ProviderEntry {
+    /// What its tokens must satisfy.
+    pub policy: Policy,
+    /// Where its keys come from.
+    pub keys: KeySource,
+}
+
+/// The providers one layer accepts, with the router that picks among them.
+#[derive(Debug, Clone)]
+pub struct ProviderSet {
+    entries: Vec<ProviderEntry>,
+    router: Router,
+    needs_issuer: bool,
+}
+
+/// The provider picked for a token, and its unverified `iss` when it was read.
+pub struct Route<'s, 't> {
+    /// The provider's entry.
+    pub entry: &'s ProviderEntry,
+    /// The unverified `iss`, read when routing or key choice needed it.
+    pub issuer: Option<std::borrow::Cow<'t, str>>,
+}
+
+impl ProviderSet {
+    /// Build the set. Fails when two providers share an issuer.
+    pub fn new(entries: Vec<ProviderEntry>) -> Result<Self, PolicyError> {
+        let policies: Vec<Policy> = entries.iter().map(|e| e.policy.clone()).collect();
+        let router = Router::new(&policies)?;
+        let needs_issuer = entries.len() > 1 || entries.iter().any(|e| e.keys.needs_issuer());
+        Ok(ProviderSet {
+            entries,
+            router,
+            needs_issuer,
+        })
+    }
+
+    /// The configured providers.
+    pub fn entries(&self) -> &[ProviderEntry] {
+        &self.entries
+    }
+
+    /// Pick the provider for `token` from its unverified `iss` (reading the payload only when
+    /// more than one provider is configured or the key choice needs it).
+    pub fn route<'s, 't>(
+        &'s self,
+        token: &'t UnverifiedToken<'_>,
+    ) -> Result<Route<'s, 't>, VerifyError> {
+        let issuer = if self.needs_issuer {
+            token.issuer()?
+        } else {
+            None
+        };
+        let index = if self.needs_issuer {
+            self.router.route_issuer(issuer.as_deref())?
+        } else {
+            self.router.route(token)?
+        };
+        let entry = self
+            .entries
+            .get(index)
+            .ok_or(VerifyError::UnknownIssuer(None))?;
+        Ok(Route { entry, issuer })
+    }
+}
