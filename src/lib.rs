@@ -5,6 +5,9 @@
 //! - [`jwks`]: the JSON Web Key Set cache;
 //! - [`layer`]: the Tower layer, axum extractors and tonic support.
 
+#[cfg(feature = "dev")]
+pub mod dev;
+
 pub use auth_layer as layer;
 pub use claims_core as claims;
 pub use jwks_cache as jwks;

@@ -120,6 +120,10 @@ pub struct TokenConfig {
     pub header: Option<String>,
     /// Let requests without a token through (default false).
     pub optional: bool,
+    /// Remember verified tokens so repeated requests skip the signature check (default true).
+    pub cache: bool,
+    /// How many verified tokens to remember (default 10000).
+    pub cache_capacity: u64,
 }
 
 impl Default for TokenConfig {
@@ -129,6 +133,8 @@ impl Default for TokenConfig {
             cookie: None,
             header: None,
             optional: false,
+            cache: true,
+            cache_capacity: crate::token_cache::DEFAULT_TOKEN_CACHE_CAPACITY,
         }
     }
 }
@@ -161,7 +167,8 @@ impl ParaEnvironment {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParaConfig {
-    /// `sandbox`, `beta` or `prod`.
+    /// `sandbox`, `beta` or `prod` (default `prod`; ignored when `jwks_url` is set).
+    #[serde(default)]
     pub environment: ParaEnvironment,
     /// Override the JWKS URL.
     pub jwks_url: Option<String>,
@@ -417,7 +424,13 @@ impl AuthConfig {
             cache.source(url).map_err(|e| ConfigError::new(field, e))
         };
         let finish = |p: Policy| p.with_leeway(leeway).with_max_token_bytes(max);
-        let mut b = Verifier::builder().max_token_bytes(max);
+        let mut b = Verifier::builder()
+            .max_token_bytes(max)
+            .token_cache_capacity(if self.token.cache {
+                self.token.cache_capacity
+            } else {
+                0
+            });
 
         if let Some(c) = &self.para {
             let url = c.jwks_url.as_deref().unwrap_or(c.environment.jwks_url());

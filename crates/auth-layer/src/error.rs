@@ -40,6 +40,20 @@ pub enum RejectionClass {
     Unavailable,
 }
 
+impl RejectionClass {
+    /// The gRPC status code of this class: 7 PERMISSION_DENIED for scope refusals, 14 UNAVAILABLE
+    /// when keys are unavailable, 16 UNAUTHENTICATED otherwise.
+    pub fn grpc_code(self) -> u16 {
+        match self {
+            RejectionClass::InsufficientScope => crate::rejection::grpc_status::PERMISSION_DENIED,
+            RejectionClass::Unavailable => crate::rejection::grpc_status::UNAVAILABLE,
+            RejectionClass::MissingToken
+            | RejectionClass::InvalidToken
+            | RejectionClass::InvalidRequest => crate::rejection::grpc_status::UNAUTHENTICATED,
+        }
+    }
+}
+
 impl AuthError {
     /// Which answer this refusal gets.
     pub fn class(&self) -> RejectionClass {

@@ -63,11 +63,6 @@ impl ResolvedKey<'_> {
 }
 
 impl KeySource {
-    /// True when the key choice needs the token's `iss`.
-    pub fn needs_issuer(&self) -> bool {
-        matches!(self, KeySource::JwksByIssuer(_) | KeySource::Parra(_))
-    }
-
     /// The JWKS sources behind this key source.
     pub fn jwks_sources(&self) -> Vec<JwksSource> {
         match self {

@@ -32,14 +32,18 @@ pub mod error;
 #[cfg(feature = "axum")]
 pub mod extract;
 pub mod future;
+#[cfg(feature = "tonic")]
+pub mod grpc;
 pub mod keys;
 pub mod layer;
+pub mod metrics;
 #[cfg(feature = "axum")]
 pub mod parra_endpoint;
 pub mod providers;
 pub mod rejection;
 pub mod require;
 pub mod service;
+pub mod token_cache;
 pub mod token_source;
 pub mod verifier;
 

@@ -18,7 +18,6 @@ pub struct ProviderEntry {
 pub struct ProviderSet {
     entries: Vec<ProviderEntry>,
     router: Router,
-    needs_issuer: bool,
 }
 
 /// The provider picked for a token, and its unverified `iss` when it was read.
@@ -34,12 +33,7 @@ impl ProviderSet {
     pub fn new(entries: Vec<ProviderEntry>) -> Result<Self, PolicyError> {
         let policies: Vec<Policy> = entries.iter().map(|e| e.policy.clone()).collect();
         let router = Router::new(&policies)?;
-        let needs_issuer = entries.len() > 1 || entries.iter().any(|e| e.keys.needs_issuer());
-        Ok(ProviderSet {
-            entries,
-            router,
-            needs_issuer,
-        })
+        Ok(ProviderSet { entries, router })
     }
 
     /// The configured providers.
@@ -47,22 +41,14 @@ impl ProviderSet {
         &self.entries
     }
 
-    /// Pick the provider for `token` from its unverified `iss` (reading the payload only when
-    /// more than one provider is configured or the key choice needs it).
+    /// Pick the provider for `token` from its unverified `iss`. The issuer is always read, even
+    /// with one provider, so an unknown issuer is refused before any key is looked up.
     pub fn route<'s, 't>(
         &'s self,
         token: &'t UnverifiedToken<'_>,
     ) -> Result<Route<'s, 't>, VerifyError> {
-        let issuer = if self.needs_issuer {
-            token.issuer()?
-        } else {
-            None
-        };
-        let index = if self.needs_issuer {
-            self.router.route_issuer(issuer.as_deref())?
-        } else {
-            self.router.route(token)?
-        };
+        let issuer = token.issuer()?;
+        let index = self.router.route_issuer(issuer.as_deref())?;
         let entry = self
             .entries
             .get(index)

@@ -119,11 +119,7 @@ impl Rejection {
 
     /// The gRPC status code.
     pub fn grpc_code(&self) -> u16 {
-        match self.error.class() {
-            RejectionClass::InsufficientScope => grpc_status::PERMISSION_DENIED,
-            RejectionClass::Unavailable => grpc_status::UNAVAILABLE,
-            _ => grpc_status::UNAUTHENTICATED,
-        }
+        self.error.class().grpc_code()
     }
 
     /// The RFC 6750 error code; `None` when no token was sent.

@@ -10,6 +10,7 @@ use crate::error::AuthError;
 use crate::future::ResponseFuture;
 use crate::layer::{AuthLayer, Mode};
 use crate::rejection::{DefaultRejection, OnRejection, Rejection, is_grpc};
+use crate::token_cache::Lookup;
 use crate::token_source::find_token;
 
 /// Verifies each request's token before calling the inner service. See [`AuthLayer`].
@@ -70,6 +71,20 @@ where
                 claims_core::VerifyError::TokenTooLarge { max }.into(),
             );
         }
+        // Fast path: a token verified before answers from the verified-token cache, synchronously,
+        // with no boxed verification future.
+        let now = claims_core::now();
+        let digest = match self.layer.verifier.lookup(token, now) {
+            Lookup::Hit {
+                result: Ok(auth), ..
+            } => {
+                req.extensions_mut().insert(AuthLayerPresent);
+                req.extensions_mut().insert(auth);
+                return ResponseFuture::calling(self.inner.call(req));
+            }
+            Lookup::Hit { result: Err(e), .. } => return reject(&self.layer, e),
+            Lookup::Miss(digest) => digest,
+        };
         let token = token.to_owned();
         let verifier = self.layer.verifier.clone();
         // The inner service was driven to readiness; take it and leave a fresh clone behind.
@@ -78,7 +93,7 @@ where
         let on_rejection = self.layer.on_rejection.clone();
         let retry_after = self.layer.retry_after_secs;
         ResponseFuture::verifying(
-            Box::pin(async move { verifier.verify(&token).await }),
+            Box::pin(async move { verifier.verify_uncached(&token, now, digest).await }),
             req,
             inner,
             Box::new(move |error: AuthError| {

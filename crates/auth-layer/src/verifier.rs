@@ -2,10 +2,16 @@
 //!
 //! [`Verifier`] is what the layer, the CLI and your own code share. It is built once (from
 //! [`crate::AuthConfig`] or by hand with [`Verifier::builder`]) and is cheap to clone.
+//!
+//! Every token it accepts is remembered in its [verified-token cache](crate::token_cache) (on by
+//! default, [`VerifierBuilder::token_cache_capacity`] entries): the next request with the same
+//! token skips the signature check and the claims parsing, and the handler gets the same
+//! `Arc`-shared [`Authenticated`].
 
 use std::sync::Arc;
+use std::time::Instant;
 
-use claims_core::{DEFAULT_MAX_TOKEN_BYTES, Policy, PolicyError, UnverifiedToken};
+use claims_core::{DEFAULT_MAX_TOKEN_BYTES, Policy, PolicyError, Provider, UnverifiedToken};
 use jwks_cache::JwksCache;
 use tracing::Instrument as _;
 
@@ -13,6 +19,7 @@ use crate::authenticated::Authenticated;
 use crate::error::AuthError;
 use crate::keys::KeySource;
 use crate::providers::{ProviderEntry, ProviderSet};
+use crate::token_cache::{DEFAULT_TOKEN_CACHE_CAPACITY, Lookup, TokenCache, TokenDigest};
 
 /// Verifies tokens for a set of providers.
 ///
@@ -47,6 +54,7 @@ struct Inner {
     providers: ProviderSet,
     max_token_bytes: usize,
     jwks: Option<JwksCache>,
+    tokens: Option<TokenCache>,
 }
 
 /// Builds a [`Verifier`].
@@ -55,6 +63,7 @@ pub struct VerifierBuilder {
     entries: Vec<ProviderEntry>,
     max_token_bytes: Option<usize>,
     jwks: Option<JwksCache>,
+    token_cache_capacity: Option<u64>,
 }
 
 impl VerifierBuilder {
@@ -76,13 +85,34 @@ impl VerifierBuilder {
         self
     }
 
+    /// How many verified tokens to remember (default
+    /// [`DEFAULT_TOKEN_CACHE_CAPACITY`]); 0 turns the verified-token cache off.
+    pub fn token_cache_capacity(mut self, capacity: u64) -> Self {
+        self.token_cache_capacity = Some(capacity);
+        self
+    }
+
+    /// Turn the verified-token cache on (the default) or off.
+    pub fn token_cache(mut self, enabled: bool) -> Self {
+        self.token_cache_capacity = Some(if enabled {
+            DEFAULT_TOKEN_CACHE_CAPACITY
+        } else {
+            0
+        });
+        self
+    }
+
     /// Build. Fails when two providers share an issuer or two are issuer-less.
     pub fn build(self) -> Result<Verifier, PolicyError> {
+        let capacity = self
+            .token_cache_capacity
+            .unwrap_or(DEFAULT_TOKEN_CACHE_CAPACITY);
         Ok(Verifier {
             inner: Arc::new(Inner {
                 providers: ProviderSet::new(self.entries)?,
                 max_token_bytes: self.max_token_bytes.unwrap_or(DEFAULT_MAX_TOKEN_BYTES),
                 jwks: self.jwks,
+                tokens: (capacity > 0).then(|| TokenCache::new(capacity)),
             }),
         })
     }
@@ -107,6 +137,11 @@ impl Verifier {
     /// The JWKS cache, when one was given.
     pub fn jwks_cache(&self) -> Option<&JwksCache> {
         self.inner.jwks.as_ref()
+    }
+
+    /// The verified-token cache, unless it was turned off.
+    pub fn token_cache(&self) -> Option<&TokenCache> {
+        self.inner.tokens.as_ref()
     }
 
     /// Fetch every JWKS now (warm-up). Never fails: a provider whose keys cannot be fetched yet
@@ -134,24 +169,71 @@ impl Verifier {
 
     /// Verify `token` as of `now` (seconds since the epoch).
     pub async fn verify_at(&self, token: &str, now: i64) -> Result<Authenticated, AuthError> {
+        match self.lookup(token, now) {
+            Lookup::Hit { result, .. } => result,
+            Lookup::Miss(digest) => self.verify_uncached(token, now, digest).await,
+        }
+    }
+
+    /// The answer of the verified-token cache for `token` as of `now`, without any I/O: `None`
+    /// when the token must be verified in full (not cached, cache off, or its key was retired).
+    /// A cached token that has expired since gives the same error as a full verification.
+    pub fn verify_cached(&self, token: &str, now: i64) -> Option<Result<Authenticated, AuthError>> {
+        match self.lookup(token, now) {
+            Lookup::Hit { result, .. } => Some(result),
+            Lookup::Miss(_) => None,
+        }
+    }
+
+    /// Look `token` up in the verified-token cache, counting the hit or miss.
+    pub(crate) fn lookup(&self, token: &str, now: i64) -> Lookup {
+        let Some(tokens) = &self.inner.tokens else {
+            return Lookup::Miss(None);
+        };
+        let started = Instant::now();
+        let found = tokens.lookup(token, now);
+        match &found {
+            Lookup::Hit { provider, result } => {
+                crate::metrics::cache_hit(started);
+                let outcome = result.as_ref().map(|_| ()).map_err(AuthError::reason);
+                crate::metrics::verification(provider.as_str(), outcome);
+            }
+            Lookup::Miss(_) => crate::metrics::cache_miss(),
+        }
+        found
+    }
+
+    /// Verify `token` in full (after a cache miss) and cache it under `digest` when accepted.
+    pub(crate) async fn verify_uncached(
+        &self,
+        token: &str,
+        now: i64,
+        digest: Option<TokenDigest>,
+    ) -> Result<Authenticated, AuthError> {
+        let started = Instant::now();
         let span = tracing::debug_span!(
             "verify_token",
             provider = tracing::field::Empty,
             outcome = tracing::field::Empty,
             reason = tracing::field::Empty,
         );
+        let mut provider = None;
         let result = self
-            .verify_inner(token, now, &span)
+            .verify_inner(token, now, digest, &mut provider, &span)
             .instrument(span.clone())
             .await;
+        crate::metrics::full_verification(started);
+        let provider = provider.map_or("unknown", Provider::as_str);
         match &result {
             Ok(_) => {
                 span.record("outcome", "accepted");
+                crate::metrics::verification(provider, Ok(()));
             }
             Err(e) => {
                 span.record("outcome", "refused");
                 span.record("reason", e.reason());
                 tracing::debug!(parent: &span, reason = e.reason(), error = %e, "token refused");
+                crate::metrics::verification(provider, Err(e.reason()));
             }
         }
         result
@@ -161,19 +243,26 @@ impl Verifier {
         &self,
         token: &str,
         now: i64,
+        digest: Option<TokenDigest>,
+        provider: &mut Option<Provider>,
         span: &tracing::Span,
     ) -> Result<Authenticated, AuthError> {
-        let token = UnverifiedToken::parse(token, self.inner.max_token_bytes)?;
-        let route = self.inner.providers.route(&token)?;
+        let parsed = UnverifiedToken::parse(token, self.inner.max_token_bytes)?;
+        let route = self.inner.providers.route(&parsed)?;
         let policy = &route.entry.policy;
+        *provider = Some(policy.provider());
         span.record("provider", policy.provider().as_str());
-        let alg = policy.check_header(&token)?;
+        let alg = policy.check_header(&parsed)?;
         let key = route
             .entry
             .keys
-            .resolve(token.header().kid(), alg, route.issuer.as_deref())
+            .resolve(parsed.header().kid(), alg, route.issuer.as_deref())
             .await?;
-        let verified = policy.verify_parsed_any(&token, alg, key.decoding_key(), now)?;
-        Ok(Authenticated::new(verified.claims, verified.identity))
+        let verified = policy.verify_parsed_any(&parsed, alg, key.decoding_key(), now)?;
+        let auth = Authenticated::new(verified.claims, verified.identity);
+        if let (Some(tokens), Some(digest)) = (&self.inner.tokens, digest) {
+            tokens.insert(digest, &auth, key.jwks_key().cloned(), policy.leeway());
+        }
+        Ok(auth)
     }
 }

@@ -46,6 +46,11 @@ impl Header {
     /// Parse a header from its JSON bytes. Duplicate members and members of the wrong type are
     /// refused as [`Malformed::Json`].
     pub fn from_json(json: &[u8]) -> Result<Self, VerifyError> {
+        // serde's derived struct visitor also accepts a JSON array (fields by position): refuse
+        // anything but an object up front.
+        if json.trim_ascii_start().first() != Some(&b'{') {
+            return Err(Malformed::Json(Part::Header).into());
+        }
         let header: Header =
             serde_json::from_slice(json).map_err(|_| Malformed::Json(Part::Header))?;
         if header.kid.as_ref().is_some_and(|k| k.len() > MAX_KID_LEN) {

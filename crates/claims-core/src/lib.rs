@@ -5,7 +5,7 @@
 //! 1. [`token`]: take the compact token apart once (size cap, strict base64url, header parse);
 //! 2. [`route`]: pick the provider from the unverified `iss`;
 //! 3. [`policy`]: what that provider's tokens must satisfy;
-//! 4. [`verify`]: check header rules, the signature with a resolved key, then the claims;
+//! 4. [`mod@verify`]: check header rules, the signature with a resolved key, then the claims;
 //! 5. [`claims`] and [`identity`]: the typed result and its provider-neutral view.
 //!
 //! [`parra_issuer`] mints Parra access tokens.

@@ -26,7 +26,6 @@ use crate::policy::{Policy, PolicyError};
 pub struct Router {
     by_issuer: HashMap<String, usize>,
     issuerless: Option<usize>,
-    single: Option<usize>,
 }
 
 impl Router {
@@ -45,24 +44,15 @@ impl Router {
                 }
             }
         }
-        // With one policy that checks `iss` itself, routing need not read the payload at all.
-        let single = match policies {
-            [only] if !only.issuers().is_empty() => Some(0),
-            _ => None,
-        };
         Ok(Router {
             by_issuer,
             issuerless,
-            single,
         })
     }
 
-    /// The policy index for a token. Reads the payload's `iss` only when more than one policy
-    /// could match.
+    /// The policy index for a token. Always reads the unverified `iss` (even with one policy), so
+    /// a token from an unknown issuer is refused before any key is looked up or fetched.
     pub fn route(&self, token: &UnverifiedToken<'_>) -> Result<usize, VerifyError> {
-        if let Some(i) = self.single {
-            return Ok(i);
-        }
         let iss = token.issuer()?;
         self.route_issuer(iss.as_deref())
     }

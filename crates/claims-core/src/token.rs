@@ -4,7 +4,7 @@
 //! segments, decodes the header and the payload from strict base64url (no padding, no `+`/`/`, no
 //! whitespace, no non-zero trailing bits) and parses the header. The payload is decoded to bytes
 //! once and kept: routing and the typed claims both read those bytes, so nothing is decoded twice.
-//! Nothing here is trusted until [`crate::Policy::verify`] has checked the signature.
+//! Nothing here is trusted until [`crate::Policy::verify_parsed`] has checked the signature.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

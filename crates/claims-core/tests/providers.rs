@@ -881,6 +881,17 @@ fn router_picks_provider_by_issuer_only() {
         router.route_issuer(None).unwrap_err(),
         VerifyError::UnknownIssuer(None)
     );
+    // With a single provider, an unknown issuer is still refused by routing (before any key).
+    let router = Router::new(&policies[3..4]).unwrap();
+    assert_eq!(
+        router
+            .route(
+                &UnverifiedToken::parse(&sign(&key, &json!({"iss": "https://evil.example"})), 8192)
+                    .unwrap()
+            )
+            .unwrap_err(),
+        VerifyError::UnknownIssuer(Some("https://evil.example".into()))
+    );
     // Two providers may not share an issuer.
     let dup = [Policy::sophon("a").unwrap(), Policy::sophon("b").unwrap()];
     assert_eq!(

@@ -53,6 +53,14 @@ pub enum ParseError {
     /// The body is JSON but not an object with a `keys` array.
     #[error("JWKS body has no \"keys\" array")]
     MissingKeys,
+    /// The set lists keys but none of them is usable (all were skipped). Treated as a failed
+    /// fetch, so one bad document never empties a working set. (`{"keys": []}` is accepted: an
+    /// explicitly empty set is the provider revoking every key.)
+    #[error("none of the JWKS's {skipped} keys is usable")]
+    NoUsableKeys {
+        /// How many keys were skipped.
+        skipped: usize,
+    },
 }
 
 /// Fetching a JWKS failed. The last good set (if any) stays in service.

@@ -17,6 +17,7 @@ use rand::Rng as _;
 use tokio::time::Instant;
 
 use crate::config::{Config, REFRESH_AHEAD};
+use crate::error::ParseError;
 use crate::error::{FetchError, KeyError};
 use crate::fetch::JwksFetcher;
 use crate::parse::{ParsedJwks, SkippedKey, VerificationKey, parse_jwks_reusing};
@@ -437,6 +438,12 @@ impl SourceInner {
             self.cfg.max_keys,
             previous.as_deref().map(|p| &p.parsed),
         )?;
+        if parsed.keys().is_empty() && !parsed.skipped().is_empty() {
+            return Err(ParseError::NoUsableKeys {
+                skipped: parsed.skipped().len(),
+            }
+            .into());
+        }
         for skipped in parsed.skipped() {
             tracing::warn!(url = %self.url, kid = ?skipped.kid, reason = %skipped.reason, "skipped JWK");
         }

@@ -259,6 +259,33 @@ async fn one_malformed_key_does_not_empty_the_set() {
     assert_eq!(set.skipped()[0].kid.as_deref(), Some("bad"));
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_set_whose_keys_are_all_unusable_keeps_the_last_good_set() {
+    let good = TestKey::rsa("good");
+    let server = JwksServer::start(jwks(&[&good.jwk]));
+    let cache = paused_builder().build().unwrap();
+    let source = cache.source(&server.url()).unwrap();
+    let key = source.key(Some("good"), RS256).await.unwrap();
+    // The provider now serves only keys we cannot use: a failed fetch, not a new (empty) set.
+    let bad = json!({"kty": "RSA", "kid": "bad", "n": "%%%", "e": "AQAB"});
+    server.set_body(jwks(&[
+        &bad,
+        &json!({"kty": "oct", "kid": "sym", "k": "c2VjcmV0"}),
+    ]));
+    let err = source.refresh().await.unwrap_err();
+    assert_eq!(
+        err,
+        FetchError::Parse(jwks_cache::ParseError::NoUsableKeys { skipped: 2 })
+    );
+    assert!(!key.is_retired());
+    let again = source.key(Some("good"), RS256).await.unwrap();
+    assert!(Arc::ptr_eq(&key, &again));
+    // An explicitly empty set is the provider revoking every key.
+    server.set_body(jwks(&[]));
+    source.refresh().await.unwrap();
+    assert!(key.is_retired());
+}
+
 #[tokio::test]
 async fn redirects_are_not_followed() {
     let k = TestKey::ed("k");

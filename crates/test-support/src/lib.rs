@@ -9,6 +9,9 @@
     clippy::indexing_slicing
 )]
 
+#[cfg(feature = "server")]
+pub mod jwks_server;
+
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;

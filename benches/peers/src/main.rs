@@ -1,0 +1,286 @@
+//! Load benchmark on loopback, in one process and one run:
+//!
+//! 1. `bare`: an axum route with no authentication;
+//! 2. `ours (cache on)`: the same route behind `wallet_auth::layer::AuthLayer` (verified-token cache on);
+//! 3. `ours (cache off)`: the same, every request verified in full (RS256 signature + claims);
+//! 4. `jwt-authorizer`: the same route behind jwt-authorizer 0.15 (axum 0.7), from crates.io.
+//!
+//! Both authenticators read the same RS256 key from the same JWKS server (loopback) and get the same
+//! token, deserialize the same claims type (`ParaClaims`) and check `exp`/`nbf` with 60 s leeway.
+//! A hyper client drives each server with a fixed number of requests at a fixed concurrency over
+//! keep-alive HTTP/1.1 connections; each target is run in several interleaved rounds and the median
+//! round is reported (the machine is shared).
+//!
+//! ```sh
+//! cd benches/peers && cargo run --release -- [requests per round, default 20000] [concurrency, default 32] [rounds, default 3]
+//! ```
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::json;
+use test_support::{RsaKey, jwks, sign};
+use wallet_auth::claims::{ParaClaims, Policy};
+use wallet_auth::jwks::JwksCache;
+use wallet_auth::layer::{AuthLayer, Authenticated, KeySource, Verifier};
+
+type HttpClient = Client<HttpConnector, Empty<Bytes>>;
+
+async fn serve(app: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+async fn serve07(app: axum07::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum07::serve(listener, app).await.unwrap() });
+    addr
+}
+
+async fn ours(jwks_url: &str, cache: bool) -> SocketAddr {
+    let jwks = JwksCache::builder().allow_http(true).build().unwrap();
+    let source = jwks.source(jwks_url).unwrap();
+    let verifier = Verifier::builder()
+        .provider(Policy::para(), KeySource::Jwks(source))
+        .jwks_cache(jwks)
+        .token_cache(cache)
+        .build()
+        .unwrap();
+    verifier.prefetch().await;
+    assert!(verifier.is_ready());
+    let app = axum::Router::new()
+        .route(
+            "/me",
+            axum::routing::get(
+                |axum::Extension(auth): axum::Extension<Authenticated>| async move {
+                    auth.identity().user_id.clone()
+                },
+            ),
+        )
+        .layer(AuthLayer::new(verifier));
+    serve(app).await
+}
+
+async fn jwt_authorizer(jwks_url: &str) -> SocketAddr {
+    use jwt_authorizer::{IntoLayer as _, JwtAuthorizer, JwtClaims, Validation};
+    let authorizer = JwtAuthorizer::<ParaClaims>::from_jwks_url(jwks_url)
+        .validation(Validation::new().exp(true).nbf(true).leeway(60))
+        .build()
+        .await
+        .unwrap();
+    let app = axum07::Router::new()
+        .route(
+            "/me",
+            axum07::routing::get(|JwtClaims(c): JwtClaims<ParaClaims>| async move {
+                c.data.user_id.unwrap_or_default()
+            }),
+        )
+        .layer(authorizer.into_layer());
+    serve07(app).await
+}
+
+struct Outcome {
+    rps: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+/// `requests` GETs of `url` with `token`, `concurrency` at a time; every answer must be 200.
+async fn drive(
+    client: &HttpClient,
+    url: &str,
+    token: Option<&str>,
+    requests: usize,
+    concurrency: usize,
+) -> Outcome {
+    let uri: hyper::Uri = url.parse().unwrap();
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let per_task = requests / concurrency;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, uri, auth) = (client.clone(), uri.clone(), auth.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(per_task);
+                for _ in 0..per_task {
+                    let mut req = hyper::Request::get(uri.clone());
+                    if let Some(a) = &auth {
+                        req = req.header(hyper::header::AUTHORIZATION, a);
+                    }
+                    let req = req.body(Empty::<Bytes>::new()).unwrap();
+                    let t = Instant::now();
+                    let res = client.request(req).await.unwrap();
+                    let status = res.status();
+                    let body = res.into_body().collect().await.unwrap().to_bytes();
+                    latencies.push(t.elapsed());
+                    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(requests);
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    all.sort_unstable();
+    let pick = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
+    Outcome {
+        rps: all.len() as f64 / elapsed.as_secs_f64(),
+        p50: pick(0.50),
+        p99: pick(0.99),
+    }
+}
+
+fn arg(n: usize, default: usize) -> usize {
+    std::env::args()
+        .nth(n)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let requests = arg(1, 20_000);
+    let concurrency = arg(2, 32);
+    let rounds = arg(3, 3);
+
+    let key = RsaKey::generate("bench-rs256");
+    let jwks_app = {
+        let body = jwks(&[key.jwk()]).to_string();
+        axum::Router::new().route(
+            "/jwks.json",
+            axum::routing::get(move || {
+                let body = body.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        body,
+                    )
+                }
+            }),
+        )
+    };
+    let jwks_url = format!("http://{}/jwks.json", serve(jwks_app).await);
+    let now = test_support::now();
+    let token = sign(
+        &key,
+        &json!({
+            "sub": "6d1f0f1e-8a5c-4a53-9a59-1c1f3f0b2a77",
+            "iat": now,
+            "exp": now + 3600,
+            "data": {
+                "userId": "6d1f0f1e-8a5c-4a53-9a59-1c1f3f0b2a77",
+                "email": "alice@example.com",
+                "authType": "email",
+                "wallets": [{"id": "8f8e0a51-1d2c-4f9a-b6a5-0f4f0e2d2e11", "type": "EVM",
+                             "address": "0x71C7656EC7ab88b098defB751B7401B5f6d8976F"}]
+            }
+        }),
+    );
+
+    let bare = serve(axum::Router::new().route(
+        "/me",
+        axum::routing::get(|| async { "6d1f0f1e-8a5c-4a53-9a59-1c1f3f0b2a77" }),
+    ))
+    .await;
+    let targets: Vec<(&str, SocketAddr, Option<&str>)> = vec![
+        ("bare axum (no auth)", bare, None),
+        ("ours, cache on", ours(&jwks_url, true).await, Some(&token)),
+        (
+            "ours, cache off",
+            ours(&jwks_url, false).await,
+            Some(&token),
+        ),
+        (
+            "jwt-authorizer 0.15",
+            jwt_authorizer(&jwks_url).await,
+            Some(&token),
+        ),
+    ];
+
+    let client: HttpClient = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(concurrency)
+        .build_http();
+    println!(
+        "load: {requests} requests per round, concurrency {concurrency}, {rounds} rounds, RS256 token of {} bytes, {} worker threads",
+        token.len(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    // Warm up every target (connections, JWKS, token cache).
+    for (_, addr, token) in &targets {
+        drive(
+            &client,
+            &format!("http://{addr}/me"),
+            *token,
+            2_000.min(requests),
+            concurrency,
+        )
+        .await;
+    }
+    let mut results: Vec<Vec<Outcome>> = targets.iter().map(|_| Vec::new()).collect();
+    for round in 0..rounds {
+        for (i, (name, addr, token)) in targets.iter().enumerate() {
+            let o = drive(
+                &client,
+                &format!("http://{addr}/me"),
+                *token,
+                requests,
+                concurrency,
+            )
+            .await;
+            println!(
+                "  round {} {name:<22} {:>9.0} req/s  p50 {:>7.1} µs  p99 {:>7.1} µs",
+                round + 1,
+                o.rps,
+                o.p50.as_secs_f64() * 1e6,
+                o.p99.as_secs_f64() * 1e6
+            );
+            results[i].push(o);
+        }
+    }
+    let median: Vec<&Outcome> = results
+        .iter_mut()
+        .map(|r| {
+            r.sort_by(|a, b| a.rps.total_cmp(&b.rps));
+            &r[r.len() / 2]
+        })
+        .collect();
+    println!("\nmedian round:");
+    for ((name, _, _), o) in targets.iter().zip(&median) {
+        println!(
+            "  {name:<22} {:>9.0} req/s  p50 {:>7.1} µs  p99 {:>7.1} µs",
+            o.rps,
+            o.p50.as_secs_f64() * 1e6,
+            o.p99.as_secs_f64() * 1e6
+        );
+    }
+    let (bare, on, off, peer) = (median[0].rps, median[1].rps, median[2].rps, median[3].rps);
+    println!("\nratios (requests/s, median rounds of this run):");
+    println!(
+        "  ours cache off / jwt-authorizer = {:.2}x  (target >= 1.2x)",
+        off / peer
+    );
+    println!(
+        "  ours cache on  / bare axum      = {:.2}x  (target >= 0.8x)",
+        on / bare
+    );
+    println!("  ours cache on  / jwt-authorizer = {:.2}x", on / peer);
+    println!("  ours cache off / bare axum      = {:.2}x", off / bare);
+    println!("  jwt-authorizer / bare axum      = {:.2}x", peer / bare);
+}

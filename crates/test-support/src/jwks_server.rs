@@ -1,0 +1,206 @@
+//! A real JWKS HTTP server on loopback for end-to-end tests (feature `server`).
+//!
+//! An axum app bound to `127.0.0.1:0` that serves a switchable JSON Web Key Set on every path
+//! (`GET /.well-known/jwks.json` is the conventional one, see [`JwksServer::url`]), counts the
+//! requests it answers, and can be switched to another key set (rotation), to an error status
+//! (outage) or shut down (connection refused).
+//!
+//! ```no_run
+//! # async fn run() {
+//! use test_support::{EcKey, jwks, jwks_server::JwksServer};
+//! let key = EcKey::generate("k1");
+//! let server = JwksServer::start(jwks(&[key.jwk()])).await;
+//! let url = server.url(); // http://127.0.0.1:<port>/.well-known/jwks.json
+//! server.fail_with(500);  // outage
+//! server.recover();
+//! assert!(server.requests() == 0);
+//! server.shutdown().await; // connection refused from now on
+//! # let _ = url;
+//! # }
+//! ```
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The path [`JwksServer::url`] points at.
+pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+
+#[derive(Default)]
+struct Shared {
+    jwks: Mutex<Value>,
+    cache_control: Mutex<Option<String>>,
+    /// 0: serve the key set; otherwise answer with this status.
+    fail_status: AtomicU16,
+    requests: AtomicUsize,
+}
+
+/// A running JWKS server. Dropping it stops accepting new connections.
+pub struct JwksServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for JwksServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksServer")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl JwksServer {
+    /// Start serving `jwks` (a `{"keys": [...]}` document) on `127.0.0.1:0`.
+    pub async fn start(jwks: Value) -> Self {
+        let shared = Arc::new(Shared {
+            jwks: Mutex::new(jwks),
+            ..Shared::default()
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new().fallback(serve).with_state(shared.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+        });
+        JwksServer {
+            addr,
+            shared,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:<port>/.well-known/jwks.json`.
+    pub fn url(&self) -> String {
+        self.url_for(JWKS_PATH)
+    }
+
+    /// The URL of `path` on this server (every path serves the same key set).
+    pub fn url_for(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Serve `jwks` from now on (key rotation).
+    pub fn set_jwks(&self, jwks: Value) {
+        *self.shared.jwks.lock().unwrap() = jwks;
+    }
+
+    /// Serve these JWKs from now on.
+    pub fn set_keys(&self, keys: &[Value]) {
+        self.set_jwks(crate::jwks(keys));
+    }
+
+    /// The key set currently served.
+    pub fn current_jwks(&self) -> Value {
+        self.shared.jwks.lock().unwrap().clone()
+    }
+
+    /// Send this `Cache-Control` value with the key set (`None`: no header, the default).
+    pub fn set_cache_control(&self, value: Option<&str>) {
+        *self.shared.cache_control.lock().unwrap() = value.map(str::to_owned);
+    }
+
+    /// Answer every request with `status` (for example 500) until [`JwksServer::recover`].
+    pub fn fail_with(&self, status: u16) {
+        assert!(status >= 400, "fail_with needs an error status");
+        self.shared.fail_status.store(status, Ordering::SeqCst);
+    }
+
+    /// Serve the key set again.
+    pub fn recover(&self) {
+        self.shared.fail_status.store(0, Ordering::SeqCst);
+    }
+
+    /// How many requests the server has answered (key set or error).
+    pub fn requests(&self) -> usize {
+        self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// Stop the server: the listener is closed and open connections are shut down, so later
+    /// fetches see "connection refused".
+    pub async fn shutdown(mut self) {
+        self.stop().await;
+    }
+
+    async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            // Idle keep-alive connections close at once; give in-flight ones a moment.
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                panic!("the JWKS server did not shut down within 5 s");
+            }
+        }
+    }
+}
+
+impl Drop for JwksServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+async fn serve(State(shared): State<Arc<Shared>>) -> Response {
+    shared.requests.fetch_add(1, Ordering::SeqCst);
+    let fail = shared.fail_status.load(Ordering::SeqCst);
+    if fail != 0 {
+        let status = StatusCode::from_u16(fail).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return (status, "unavailable").into_response();
+    }
+    let body = shared.jwks.lock().unwrap().to_string();
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response();
+    if let Some(cc) = shared.cache_control.lock().unwrap().clone() {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_str(&cc).unwrap());
+    }
+    response
+}
+
+/// A loopback URL where nothing listens (a port bound then released): fetching it is refused.
+pub async fn closed_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}{JWKS_PATH}")
+}

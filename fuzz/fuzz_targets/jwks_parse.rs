@@ -1,0 +1,43 @@
+//! JWKS parsing with arbitrary JSON (`jwks_cache::parse_jwks`), then key selection for every
+//! algorithm with and without a kid. Must never panic.
+#![no_main]
+
+use jwks_cache::{Algorithm, parse_jwks};
+use libfuzzer_sys::fuzz_target;
+
+const ALGS: [Algorithm; 12] = [
+    Algorithm::HS256,
+    Algorithm::HS384,
+    Algorithm::HS512,
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+];
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(set) = parse_jwks(data, 100) else {
+        return;
+    };
+    for skipped in set.skipped() {
+        let _ = skipped.to_string();
+    }
+    let kids: Vec<Option<String>> = set
+        .keys()
+        .iter()
+        .map(|k| k.kid().map(str::to_owned))
+        .chain([None, Some(String::new())])
+        .collect();
+    for kid in &kids {
+        for alg in ALGS {
+            if let Ok(key) = set.select(kid.as_deref(), alg) {
+                let _ = (key.kty(), key.crv(), key.rsa_bits(), key.decoding_key());
+            }
+        }
+    }
+});

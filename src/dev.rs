@@ -1,0 +1,634 @@
+//! **Development only.** A built-in token issuer for trying the library without a provider account.
+//!
+//! # ⚠️ Never use this in production
+//!
+//! [`DevIssuer`] generates its own keys and signs tokens *in the shape* of Para, Parra, Sophon,
+//! Dynamic and Web3Auth tokens, with made-up dev values ([`DEV_ENVIRONMENT_ID`], …). A server
+//! configured with [`DevIssuer::config`] trusts **only these local keys**: it accepts tokens
+//! anyone holding the state file can mint, and none of the providers' real tokens. The private
+//! keys are written to a file in the temporary directory ([`DevIssuer::default_state_path`]) so
+//! that `wallet-auth dev-token` can mint tokens for the running example server. Use it for
+//! `cargo run --example server`, demos and tests; configure real providers with
+//! [`crate::layer::AuthConfig`] everywhere else.
+//!
+//! ```
+//! use wallet_auth::claims::Provider;
+//! use wallet_auth::dev::{DevIssuer, DEV_USER_ID};
+//! use wallet_auth::layer::AuthLayer;
+//!
+//! let dev = DevIssuer::generate();
+//! let config = dev.config("http://127.0.0.1:3000");
+//! let layer = AuthLayer::from_config(&config)?;
+//! let token = dev.token(Provider::Dynamic, None, wallet_auth::claims::now())?;
+//! assert_eq!(token.split('.').count(), 3);
+//! let _app: axum::Router = dev.jwks_router(); // serves GET /.well-known/jwks.json
+//! # let _ = (layer, DEV_USER_ID);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use auth_layer::config::{
+    AuthConfig, DynamicConfig, JwksConfig, ParaConfig, ParaEnvironment, ParraConfig,
+    ParraIssuerConfig, ParraKeyConfig, SophonConfig, SophonNetwork, Web3AuthConfig,
+};
+use aws_lc_rs::encoding::AsDer as _;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _, RSA_PKCS1_SHA256,
+    RsaPublicKeyComponents,
+};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use claims_core::Provider;
+use serde_json::{Value, json};
+
+/// The Dynamic environment id of dev tokens (`iss` = `app.dynamicauth.com/<this>`).
+pub const DEV_ENVIRONMENT_ID: &str = "de000000-0000-4000-8000-000000000001";
+/// The Sophon partner id of dev tokens (their `aud`).
+pub const DEV_PARTNER_ID: &str = "dev-sophon-partner";
+/// The Web3Auth client id of dev tokens (their `aud`).
+pub const DEV_CLIENT_ID: &str = "dev-web3auth-client-id";
+/// The Parra API key id of dev tokens (their `iss`).
+pub const DEV_PARRA_KEY_ID: &str = "dev-parra-api-key";
+/// The Parra tenant id of dev tokens (their `sub`).
+pub const DEV_PARRA_TENANT_ID: &str = "dev-parra-tenant";
+/// The user id every dev token speaks for (the `Identity`'s `user_id`, whatever the provider).
+pub const DEV_USER_ID: &str = "3f1c2a9e-7b4d-4e8a-9c21-5d6e7f8a9b0c";
+/// The dev user's email (Para, Dynamic, Web3Auth tokens).
+pub const DEV_USER_EMAIL: &str = "dev@example.com";
+/// The dev user's EVM wallet address (Para, Dynamic; lower-cased as Sophon's `sub`).
+pub const DEV_WALLET_ADDRESS: &str = "0x8ba1f109551bD432803012645Ac136ddd64DBA72";
+/// The dev user's Web3Auth app key (compressed secp256k1, hex).
+pub const DEV_WALLET_PUBLIC_KEY: &str =
+    "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+/// The path the dev JWKS is served at by [`DevIssuer::jwks_router`].
+pub const DEV_JWKS_PATH: &str = "/.well-known/jwks.json";
+
+const STATE_VERSION: u64 = 1;
+
+/// Why the development issuer failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DevError {
+    /// Reading or writing the state file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The state file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The state file is not a dev issuer state (or was written by another version).
+    #[error("{path}: not a development issuer state file ({reason})")]
+    BadState {
+        /// The state file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `extra` claims must be a JSON object.
+    #[error("extra claims must be a JSON object")]
+    ExtraNotObject,
+    /// Key generation or signing failed in the crypto library.
+    #[error("crypto failure: {0}")]
+    Crypto(&'static str),
+}
+
+/// **Development only** (see the [module docs](self)): an RSA-2048 key (RS256: Para, Sophon,
+/// Dynamic), a P-256 key (ES256: Web3Auth) and a Parra HMAC secret, all generated locally, that
+/// sign tokens shaped like each provider's and publish the matching JWKS.
+pub struct DevIssuer {
+    rsa: aws_lc_rs::rsa::KeyPair,
+    rsa_pkcs8: Vec<u8>,
+    rsa_kid: String,
+    ec: EcdsaKeyPair,
+    ec_pkcs8: Vec<u8>,
+    ec_kid: String,
+    parra_secret: String,
+}
+
+impl std::fmt::Debug for DevIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevIssuer")
+            .field("rsa_kid", &self.rsa_kid)
+            .field("ec_kid", &self.ec_kid)
+            .field("keys", &"<redacted>")
+            .finish()
+    }
+}
+
+impl DevIssuer {
+    /// Fresh keys. Generation fails only if the system's crypto library is broken: that panics.
+    #[allow(clippy::expect_used)]
+    pub fn generate() -> Self {
+        Self::try_generate().expect("generating development keys with aws-lc-rs")
+    }
+
+    /// Fresh keys, reporting a crypto failure as an error.
+    pub fn try_generate() -> Result<Self, DevError> {
+        let rsa = aws_lc_rs::rsa::KeyPair::generate(KeySize::Rsa2048)
+            .map_err(|_| DevError::Crypto("RSA key generation"))?;
+        let rsa_pkcs8 = rsa
+            .as_der()
+            .map_err(|_| DevError::Crypto("RSA key encoding"))?
+            .as_ref()
+            .to_vec();
+        let ec_doc = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+            .and_then(|k| k.to_pkcs8v1())
+            .map_err(|_| DevError::Crypto("P-256 key generation"))?;
+        let mut secret = [0u8; 32];
+        aws_lc_rs::rand::fill(&mut secret).map_err(|_| DevError::Crypto("random secret"))?;
+        Self::from_parts(
+            rsa_pkcs8,
+            ec_doc.as_ref().to_vec(),
+            URL_SAFE_NO_PAD.encode(secret),
+        )
+        .map_err(|_| DevError::Crypto("key decoding"))
+    }
+
+    fn from_parts(
+        rsa_pkcs8: Vec<u8>,
+        ec_pkcs8: Vec<u8>,
+        parra_secret: String,
+    ) -> Result<Self, String> {
+        let rsa =
+            aws_lc_rs::rsa::KeyPair::from_pkcs8(&rsa_pkcs8).map_err(|e| format!("RSA key: {e}"))?;
+        let ec = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &ec_pkcs8)
+            .map_err(|e| format!("P-256 key: {e}"))?;
+        if parra_secret.is_empty() {
+            return Err("empty Parra secret".to_owned());
+        }
+        let (n, e) = rsa_components(&rsa);
+        let rsa_kid = thumbprint(&json!({"e": e, "kty": "RSA", "n": n}));
+        let (x, y) = ec_components(&ec).ok_or("P-256 public key is not uncompressed")?;
+        let ec_kid = thumbprint(&json!({"crv": "P-256", "kty": "EC", "x": x, "y": y}));
+        Ok(DevIssuer {
+            rsa,
+            rsa_pkcs8,
+            rsa_kid,
+            ec,
+            ec_pkcs8,
+            ec_kid,
+            parra_secret,
+        })
+    }
+
+    /// Where the example server saves its issuer and `wallet-auth dev-token` looks for it:
+    /// `<temp dir>/wallet-auth-dev-issuer.json`.
+    pub fn default_state_path() -> PathBuf {
+        std::env::temp_dir().join("wallet-auth-dev-issuer.json")
+    }
+
+    /// Save the private keys (PKCS#8, base64) and the Parra secret as JSON to `path`, readable by
+    /// the owner only (mode 0600 on unix). The file is replaced atomically.
+    pub fn save(&self, path: &Path) -> Result<(), DevError> {
+        let io = |source| DevError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let state = json!({
+            "warning": "wallet-auth DEVELOPMENT issuer keys: never trust these in production",
+            "version": STATE_VERSION,
+            "rsa_pkcs8": STANDARD.encode(&self.rsa_pkcs8),
+            "ec_pkcs8": STANDARD.encode(&self.ec_pkcs8),
+            "parra_secret": self.parra_secret,
+        });
+        let mut tmp_name = path.as_os_str().to_owned();
+        tmp_name.push(format!(".{}.tmp", std::process::id()));
+        let tmp = PathBuf::from(tmp_name);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let written = options.open(&tmp).and_then(|mut file| {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            }
+            file.write_all(state.to_string().as_bytes())?;
+            file.sync_all()
+        });
+        if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io(e));
+        }
+        Ok(())
+    }
+
+    /// Load an issuer saved with [`DevIssuer::save`].
+    pub fn load(path: &Path) -> Result<Self, DevError> {
+        let bad = |reason: String| DevError::BadState {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| DevError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let state: Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        if state.get("version").and_then(Value::as_u64) != Some(STATE_VERSION) {
+            return Err(bad(format!("expected version {STATE_VERSION}")));
+        }
+        let field = |name: &str| -> Result<&str, DevError> {
+            state
+                .get(name)
+                .and_then(Value::as_str)
+                .ok_or_else(|| bad(format!("missing {name}")))
+        };
+        let der = |name: &str| -> Result<Vec<u8>, DevError> {
+            STANDARD
+                .decode(field(name)?)
+                .map_err(|_| bad(format!("{name} is not base64")))
+        };
+        Self::from_parts(
+            der("rsa_pkcs8")?,
+            der("ec_pkcs8")?,
+            field("parra_secret")?.to_owned(),
+        )
+        .map_err(bad)
+    }
+
+    /// Load the issuer at `path`, or generate one and save it there when the file is missing or
+    /// unreadable.
+    pub fn load_or_generate(path: &Path) -> Result<Self, DevError> {
+        match Self::load(path) {
+            Ok(issuer) => Ok(issuer),
+            Err(_) => {
+                let issuer = Self::try_generate()?;
+                issuer.save(path)?;
+                Ok(issuer)
+            }
+        }
+    }
+
+    /// The `kid` of the RSA key (its RFC 7638 thumbprint).
+    pub fn rsa_kid(&self) -> &str {
+        &self.rsa_kid
+    }
+
+    /// The `kid` of the P-256 key (its RFC 7638 thumbprint).
+    pub fn ec_kid(&self) -> &str {
+        &self.ec_kid
+    }
+
+    /// The Parra API key secret (HS256).
+    pub fn parra_secret(&self) -> &str {
+        &self.parra_secret
+    }
+
+    /// The public JWKS: the RSA key (RS256) and the P-256 key (ES256).
+    pub fn jwks(&self) -> Value {
+        let (n, e) = rsa_components(&self.rsa);
+        let mut keys = vec![json!({
+            "kty": "RSA", "kid": self.rsa_kid, "use": "sig", "alg": "RS256", "n": n, "e": e,
+        })];
+        if let Some((x, y)) = ec_components(&self.ec) {
+            keys.push(json!({
+                "kty": "EC", "kid": self.ec_kid, "use": "sig", "alg": "ES256",
+                "crv": "P-256", "x": x, "y": y,
+            }));
+        }
+        json!({ "keys": keys })
+    }
+
+    /// A router serving [`DevIssuer::jwks`] at `GET /.well-known/jwks.json` (no auth). Merge it
+    /// into your app *outside* the auth layer.
+    pub fn jwks_router<S: Clone + Send + Sync + 'static>(&self) -> axum::Router<S> {
+        let body = self.jwks().to_string();
+        axum::Router::new().route(
+            DEV_JWKS_PATH,
+            axum::routing::get(move || {
+                let body = body.clone();
+                async move {
+                    (
+                        [
+                            (axum::http::header::CONTENT_TYPE, "application/json"),
+                            (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+                        ],
+                        body,
+                    )
+                }
+            }),
+        )
+    }
+
+    /// A configuration with all five providers (and `[parra_issuer]`) trusting only this issuer:
+    /// every key set is `<base_url>/.well-known/jwks.json` and `jwks.allow_http` is on.
+    pub fn config(&self, base_url: &str) -> AuthConfig {
+        let url = format!("{}{DEV_JWKS_PATH}", base_url.trim_end_matches('/'));
+        AuthConfig {
+            jwks: JwksConfig {
+                allow_http: true,
+                ..JwksConfig::default()
+            },
+            para: Some(ParaConfig {
+                environment: ParaEnvironment::Sandbox,
+                jwks_url: Some(url.clone()),
+                audience: None,
+            }),
+            parra: Some(ParraConfig {
+                keys: vec![ParraKeyConfig {
+                    id: DEV_PARRA_KEY_ID.to_owned(),
+                    secret: Some(self.parra_secret.clone()),
+                    secret_env: None,
+                    tenant_id: DEV_PARRA_TENANT_ID.to_owned(),
+                }],
+                algorithms: None,
+            }),
+            sophon: Some(SophonConfig {
+                partner_id: DEV_PARTNER_ID.to_owned(),
+                network: SophonNetwork::Testnet,
+                jwks_url: Some(url.clone()),
+                issuer: None,
+            }),
+            dynamic: Some(DynamicConfig {
+                environment_id: DEV_ENVIRONMENT_ID.to_owned(),
+                jwks_url: Some(url.clone()),
+                public_key_pem: None,
+                audience: Vec::new(),
+                required_scopes: Vec::new(),
+                allow_additional_auth: false,
+            }),
+            web3auth: Some(Web3AuthConfig {
+                client_id: DEV_CLIENT_ID.to_owned(),
+                issuers: None,
+                jwks_url: Some(url),
+                verification_key_pem: None,
+            }),
+            parra_issuer: Some(ParraIssuerConfig {
+                api_key_id: DEV_PARRA_KEY_ID.to_owned(),
+                secret: Some(self.parra_secret.clone()),
+                secret_env: None,
+                tenant_id: DEV_PARRA_TENANT_ID.to_owned(),
+                ttl_secs: 3600,
+            }),
+            ..AuthConfig::default()
+        }
+    }
+
+    /// The default claims of a dev token for `provider`, issued at `now` (see [`DevIssuer::token`]).
+    pub fn default_claims(&self, provider: Provider, now: i64) -> Value {
+        let address_lower = DEV_WALLET_ADDRESS.to_ascii_lowercase();
+        match provider {
+            Provider::Para => json!({
+                "sub": DEV_USER_ID,
+                "iat": now,
+                "exp": now + 1800,
+                "data": {
+                    "userId": DEV_USER_ID,
+                    "wallets": [{
+                        "id": "0d6f4c1e-2b3a-4f5e-8d7c-9a0b1c2d3e4f",
+                        "type": "EVM",
+                        "address": DEV_WALLET_ADDRESS,
+                        "publicKey": "",
+                    }],
+                    "email": DEV_USER_EMAIL,
+                    "authType": "email",
+                    "identifier": DEV_USER_EMAIL,
+                },
+            }),
+            Provider::Parra => json!({
+                "iss": DEV_PARRA_KEY_ID,
+                "sub": DEV_PARRA_TENANT_ID,
+                "iat": now,
+                "exp": now + 3600,
+                "jti": format!("{DEV_PARRA_KEY_ID}-{now}"),
+                "grants": { "identity": DEV_USER_ID },
+            }),
+            Provider::Sophon => json!({
+                "iss": "https://auth.sophon.xyz",
+                "aud": DEV_PARTNER_ID,
+                "sub": address_lower,
+                "userId": DEV_USER_ID,
+                "scope": "email",
+                "sid": "5b7e9c1d-3f2a-4e6b-8c0d-1a2b3c4d5e6f",
+                "typ": "access",
+                "iat": now,
+                "exp": now + 86_400,
+            }),
+            Provider::Dynamic => json!({
+                "kid": self.rsa_kid,
+                "aud": "http://localhost:3000",
+                "iss": format!("app.dynamicauth.com/{DEV_ENVIRONMENT_ID}"),
+                "sub": DEV_USER_ID,
+                "sid": "7c1a9e3b-5d2f-4a6c-8e0b-2c3d4e5f6a7b",
+                "environment_id": DEV_ENVIRONMENT_ID,
+                "iat": now,
+                "exp": now + 7200,
+                "scope": "user:basic",
+                "alias": "dev",
+                "email": DEV_USER_EMAIL,
+                "given_name": "Dev",
+                "family_name": "User",
+                "lists": [],
+                "missing_fields": [],
+                "new_user": false,
+                "first_visit": "2024-01-01T00:00:00.000Z",
+                "last_verified_credential_id": "c1a2b3c4-d5e6-4f70-8192-a3b4c5d6e7f8",
+                "verified_credentials": [
+                    {
+                        "id": "c1a2b3c4-d5e6-4f70-8192-a3b4c5d6e7f8",
+                        "format": "blockchain",
+                        "address": DEV_WALLET_ADDRESS,
+                        "chain": "eip155",
+                        "public_identifier": DEV_WALLET_ADDRESS,
+                        "wallet_name": "metamask",
+                        "wallet_provider": "browserExtension",
+                    },
+                    {
+                        "id": "e1f2a3b4-c5d6-4e7f-8091-b2c3d4e5f6a7",
+                        "format": "email",
+                        "email": DEV_USER_EMAIL,
+                        "public_identifier": DEV_USER_EMAIL,
+                    },
+                ],
+                "metadata": {},
+            }),
+            Provider::Web3Auth => json!({
+                "iat": now,
+                "aud": DEV_CLIENT_ID,
+                "nonce": "03a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                "iss": "https://api-auth.web3auth.io",
+                "wallets": [{
+                    "public_key": DEV_WALLET_PUBLIC_KEY,
+                    "type": "web3auth_app_key",
+                    "curve": "secp256k1",
+                }],
+                "email": DEV_USER_EMAIL,
+                "name": "Dev User",
+                "verifier": "web3auth",
+                "verifierId": DEV_USER_EMAIL,
+                "aggregateVerifier": "w3a-google",
+                "userId": DEV_USER_ID,
+                "exp": now + 86_400,
+            }),
+        }
+    }
+
+    /// A token in `provider`'s exact shape (header and claims, see the provider notes), signed
+    /// with this issuer's key for that provider and issued at `now` (seconds since the epoch).
+    ///
+    /// `extra`, a JSON object, is merged over the default claims ([`DevIssuer::default_claims`]):
+    /// each member replaces the default one, and a `null` member removes it.
+    pub fn token(
+        &self,
+        provider: Provider,
+        extra: Option<&Value>,
+        now: i64,
+    ) -> Result<String, DevError> {
+        let mut claims = self.default_claims(provider, now);
+        if let Some(extra) = extra {
+            let extra = extra.as_object().ok_or(DevError::ExtraNotObject)?;
+            if let Some(claims) = claims.as_object_mut() {
+                for (name, value) in extra {
+                    if value.is_null() {
+                        claims.remove(name);
+                    } else {
+                        claims.insert(name.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        let header = match provider {
+            Provider::Para | Provider::Sophon | Provider::Dynamic => {
+                json!({"alg": "RS256", "typ": "JWT", "kid": self.rsa_kid})
+            }
+            Provider::Web3Auth => json!({"alg": "ES256", "typ": "JWT", "kid": self.ec_kid}),
+            Provider::Parra => json!({"alg": "HS256", "typ": "JWT", "cty": "parra-fpa;v=1"}),
+        };
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signature = match provider {
+            Provider::Para | Provider::Sophon | Provider::Dynamic => {
+                let mut sig = vec![0; self.rsa.public_modulus_len()];
+                self.rsa
+                    .sign(
+                        &RSA_PKCS1_SHA256,
+                        &SystemRandom::new(),
+                        input.as_bytes(),
+                        &mut sig,
+                    )
+                    .map_err(|_| DevError::Crypto("RS256 signing"))?;
+                sig
+            }
+            Provider::Web3Auth => self
+                .ec
+                .sign(&SystemRandom::new(), input.as_bytes())
+                .map_err(|_| DevError::Crypto("ES256 signing"))?
+                .as_ref()
+                .to_vec(),
+            Provider::Parra => {
+                let key = aws_lc_rs::hmac::Key::new(
+                    aws_lc_rs::hmac::HMAC_SHA256,
+                    self.parra_secret.as_bytes(),
+                );
+                aws_lc_rs::hmac::sign(&key, input.as_bytes())
+                    .as_ref()
+                    .to_vec()
+            }
+        };
+        Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+    }
+}
+
+/// (n, e) of an RSA key, base64url.
+fn rsa_components(pair: &aws_lc_rs::rsa::KeyPair) -> (String, String) {
+    let c = RsaPublicKeyComponents::<Vec<u8>>::from(pair.public_key());
+    (URL_SAFE_NO_PAD.encode(c.n), URL_SAFE_NO_PAD.encode(c.e))
+}
+
+/// (x, y) of a P-256 key, base64url.
+fn ec_components(pair: &EcdsaKeyPair) -> Option<(String, String)> {
+    let point = pair.public_key().as_ref();
+    match (point.first(), point.get(1..33), point.get(33..65)) {
+        (Some(4), Some(x), Some(y)) if point.len() == 65 => {
+            Some((URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y)))
+        }
+        _ => None,
+    }
+}
+
+/// The RFC 7638 thumbprint of a JWK given with exactly its required members (serde_json sorts
+/// object keys, as the RFC requires).
+fn thumbprint(required: &Value) -> String {
+    let digest =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, required.to_string().as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn thumbprint_matches_rfc7638_example() {
+        // RFC 7638 §3.1.
+        let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+        let tp = thumbprint(&json!({"e": "AQAB", "kty": "RSA", "n": n}));
+        assert_eq!(tp, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+    }
+
+    #[test]
+    fn save_then_load_keeps_the_keys() {
+        let dev = DevIssuer::generate();
+        let path =
+            std::env::temp_dir().join(format!("wallet-auth-dev-test-{}.json", std::process::id()));
+        dev.save(&path).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let loaded = DevIssuer::load(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(loaded.jwks(), dev.jwks());
+        assert_eq!(loaded.parra_secret(), dev.parra_secret());
+        assert_eq!(loaded.rsa_kid(), dev.rsa_kid());
+    }
+
+    #[test]
+    fn load_refuses_a_foreign_file() {
+        let path =
+            std::env::temp_dir().join(format!("wallet-auth-dev-bad-{}.json", std::process::id()));
+        std::fs::write(&path, "{\"version\": 7}").unwrap();
+        let err = DevIssuer::load(&path).unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        assert!(
+            matches!(err, DevError::BadState { ref reason, .. } if reason == "expected version 1")
+        );
+    }
+
+    #[test]
+    fn extra_merges_and_null_removes() {
+        let dev = DevIssuer::generate();
+        let token = dev
+            .token(
+                Provider::Sophon,
+                Some(&json!({"scope": "", "sid": null})),
+                100,
+            )
+            .unwrap();
+        let payload = token.split('.').nth(1).unwrap();
+        let claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        assert_eq!(claims["scope"], "");
+        assert!(claims.get("sid").is_none());
+        assert_eq!(claims["exp"], 86_500);
+        assert!(matches!(
+            dev.token(Provider::Para, Some(&json!([1])), 0),
+            Err(DevError::ExtraNotObject)
+        ));
+    }
+}
