@@ -29,7 +29,7 @@ fn world() -> &'static World {
         let mut keyring = ParraKeyring::new();
         keyring.insert("key-1", b"parra secret").expect("keyring");
         let verifier = Verifier::builder()
-            .provider(Policy::para(), KeySource::Static(Arc::new(rsa)))
+            .provider(Policy::para(), KeySource::from_decoding_key(&rsa).expect("A.2 key"))
             .provider(
                 Policy::parra([("key-1", "tenant-1")]).expect("parra policy"),
                 KeySource::Parra(Arc::new(keyring)),

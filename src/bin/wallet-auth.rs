@@ -506,7 +506,7 @@ fn verify_explicit(args: &VerifyArgs, token: &str, now: i64) -> Result<(), Failu
             let key = set
                 .select(kid, alg)
                 .map_err(|e| refused(describe_key_error(&e, path, "", token)))?;
-            verify_signature(&parsed, alg, key.decoding_key()).map_err(refused)?;
+            verify_signature(&parsed, alg, key.verifying_key()).map_err(refused)?;
         }
         KeyInput::JwksUrl(source) => {
             let rt = runtime()?;
@@ -527,7 +527,7 @@ fn verify_explicit(args: &VerifyArgs, token: &str, now: i64) -> Result<(), Failu
                     ))),
                 }
             })?;
-            verify_signature(&parsed, alg, key.decoding_key()).map_err(refused)?;
+            verify_signature(&parsed, alg, key.verifying_key()).map_err(refused)?;
         }
     }
 

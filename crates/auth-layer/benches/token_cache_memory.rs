@@ -21,7 +21,6 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use auth_layer::{KeySource, Verifier};
@@ -54,7 +53,7 @@ fn main() {
     let verifier = Verifier::builder()
         .provider(
             Policy::web3auth(CLIENT_ID).unwrap(),
-            KeySource::Static(Arc::new(key.decoding_key())),
+            KeySource::from_decoding_key(&key.decoding_key()).unwrap(),
         )
         .token_cache_capacity(ENTRIES)
         .build()

@@ -112,7 +112,7 @@ fn cases(now: i64) -> Vec<Case> {
     let token = sign(&rsa, &para_claims(now));
     let (cold, warm) = verifiers(
         Policy::para(),
-        KeySource::Static(Arc::new(rsa.decoding_key())),
+        KeySource::from_decoding_key(&rsa.decoding_key()).unwrap(),
     );
     cases.push(Case {
         name: "RS256",
@@ -135,7 +135,7 @@ fn cases(now: i64) -> Vec<Case> {
     let token = sign(&ec, &claims);
     let (cold, warm) = verifiers(
         Policy::web3auth(aud.clone()).unwrap(),
-        KeySource::Static(Arc::new(ec.decoding_key())),
+        KeySource::from_decoding_key(&ec.decoding_key()).unwrap(),
     );
     cases.push(Case {
         name: "ES256",
@@ -156,7 +156,7 @@ fn cases(now: i64) -> Vec<Case> {
     let token = sign(&ed, &para_claims(now));
     let (cold, warm) = verifiers(
         Policy::para().with_algorithms(&[Algorithm::EdDSA]).unwrap(),
-        KeySource::Static(Arc::new(ed.decoding_key())),
+        KeySource::from_decoding_key(&ed.decoding_key()).unwrap(),
     );
     cases.push(Case {
         name: "EdDSA",

@@ -24,7 +24,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use claims_core::{Algorithm, DecodingKey, ParraIssuer, ParraKeyring, Policy};
+use claims_core::{
+    Algorithm, AlgorithmFamily, EcCurve, ParraIssuer, ParraKeyring, Policy, SignatureKey,
+    VerifyingKey,
+};
 use jwks_cache::{JwksCache, JwksSource};
 use serde::Deserialize;
 
@@ -495,9 +498,12 @@ impl AuthConfig {
                 .allow_additional_auth(c.allow_additional_auth);
             let keys = match &c.public_key_pem {
                 Some(pem) => KeySource::Static(Arc::new(
-                    DecodingKey::from_rsa_pem(pem.as_bytes()).map_err(|_| {
-                        ConfigError::new("dynamic.public_key_pem", "not a PEM RSA public key")
-                    })?,
+                    VerifyingKey::from_pem(pem)
+                        .ok()
+                        .filter(|k| k.family() == AlgorithmFamily::Rsa)
+                        .ok_or_else(|| {
+                            ConfigError::new("dynamic.public_key_pem", "not a PEM RSA public key")
+                        })?,
                 )),
                 None => {
                     let url = c
@@ -518,14 +524,17 @@ impl AuthConfig {
                     .map_err(|e| ConfigError::new("web3auth.issuers", e))?;
             }
             let keys = if let Some(pem) = &c.verification_key_pem {
-                KeySource::Static(Arc::new(DecodingKey::from_ec_pem(pem.as_bytes()).map_err(
-                    |_| {
-                        ConfigError::new(
-                            "web3auth.verification_key_pem",
-                            "not a PEM P-256 public key",
-                        )
-                    },
-                )?))
+                KeySource::Static(Arc::new(
+                    VerifyingKey::from_pem(pem)
+                        .ok()
+                        .filter(|k| k.curve() == Some(EcCurve::P256))
+                        .ok_or_else(|| {
+                            ConfigError::new(
+                                "web3auth.verification_key_pem",
+                                "not a PEM P-256 public key",
+                            )
+                        })?,
+                ))
             } else {
                 let mut by_issuer = HashMap::new();
                 for iss in p.issuers() {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use claims_core::{Algorithm, DecodingKey, ParraKeyring, VerifyError};
+use claims_core::{Algorithm, DecodingKey, KeyLoadError, ParraKeyring, VerifyError, VerifyingKey};
 use jwks_cache::{JwksSource, VerificationKey};
 
 use crate::error::AuthError;
@@ -16,7 +16,7 @@ pub enum KeySource {
     /// One key set per issuer (Web3Auth: social logins and external wallets have their own sets).
     JwksByIssuer(Arc<HashMap<String, JwksSource>>),
     /// One static public key (Dynamic's PEM, Web3Auth's SPKI verification key).
-    Static(Arc<DecodingKey>),
+    Static(Arc<VerifyingKey>),
     /// HMAC secrets chosen by the token's `iss` (Parra API keys).
     Parra(Arc<ParraKeyring>),
 }
@@ -41,14 +41,14 @@ pub enum ResolvedKey<'a> {
     /// leaves the set.
     Jwks(Arc<VerificationKey>),
     /// A configured key.
-    Configured(&'a DecodingKey),
+    Configured(&'a VerifyingKey),
 }
 
 impl ResolvedKey<'_> {
-    /// The key to verify with.
-    pub fn decoding_key(&self) -> &DecodingKey {
+    /// The key to verify with (parsed once, when its set was fetched or its config loaded).
+    pub fn verifying_key(&self) -> &VerifyingKey {
         match self {
-            ResolvedKey::Jwks(k) => k.decoding_key(),
+            ResolvedKey::Jwks(k) => k.verifying_key(),
             ResolvedKey::Configured(k) => k,
         }
     }
@@ -63,6 +63,12 @@ impl ResolvedKey<'_> {
 }
 
 impl KeySource {
+    /// A static key from a `jsonwebtoken::DecodingKey` (e.g. `DecodingKey::from_rsa_pem`),
+    /// prepared once here.
+    pub fn from_decoding_key(key: &DecodingKey) -> Result<Self, KeyLoadError> {
+        VerifyingKey::from_decoding_key(key).map(|k| KeySource::Static(Arc::new(k)))
+    }
+
     /// The JWKS sources behind this key source.
     pub fn jwks_sources(&self) -> Vec<JwksSource> {
         match self {

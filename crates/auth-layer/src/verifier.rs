@@ -258,7 +258,7 @@ impl Verifier {
             .keys
             .resolve(parsed.header().kid(), alg, route.issuer.as_deref())
             .await?;
-        let verified = policy.verify_parsed_any(&parsed, alg, key.decoding_key(), now)?;
+        let verified = policy.verify_parsed_any(&parsed, alg, key.verifying_key(), now)?;
         let auth = Authenticated::new(verified.claims, verified.identity);
         if let (Some(tokens), Some(digest)) = (&self.inner.tokens, digest) {
             tokens.insert(digest, &auth, key.jwks_key().cloned(), policy.leeway());

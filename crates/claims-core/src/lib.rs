@@ -5,7 +5,8 @@
 //! 1. [`token`]: take the compact token apart once (size cap, strict base64url, header parse);
 //! 2. [`route`]: pick the provider from the unverified `iss`;
 //! 3. [`policy`]: what that provider's tokens must satisfy;
-//! 4. [`mod@verify`]: check header rules, the signature with a resolved key, then the claims;
+//! 4. [`mod@verify`]: check header rules, the signature with a resolved key ([`key`]: keys parsed
+//!    once), then the claims;
 //! 5. [`claims`] and [`identity`]: the typed result and its provider-neutral view.
 //!
 //! [`parra_issuer`] mints Parra access tokens.
@@ -27,6 +28,7 @@ pub mod claims;
 pub mod error;
 pub mod header;
 pub mod identity;
+pub mod key;
 pub mod parra_issuer;
 pub mod policy;
 pub mod provider;
@@ -42,7 +44,8 @@ pub use claims::{
 pub use error::{Malformed, Part, VerifyError};
 pub use header::{Header, MAX_KID_LEN};
 pub use identity::{Identity, Wallet, wallet_value_eq};
-pub use jsonwebtoken::{Algorithm, DecodingKey};
+pub use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
+pub use key::{EcCurve, KeyLoadError, SignatureKey, VerifyingKey};
 pub use parra_issuer::{ParraError, ParraIssuer, ParraKeyring, TokenResponse};
 pub use policy::{DEFAULT_LEEWAY, Policy, PolicyError};
 pub use provider::{Provider, UnknownProvider};

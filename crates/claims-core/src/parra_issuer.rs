@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::DecodingKey;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::key::VerifyingKey;
 use crate::policy::PARRA_CONTENT_TYPE;
 
 /// The default lifetime of a minted Parra token: one hour.
@@ -179,11 +179,11 @@ impl ParraIssuer {
 
 /// The HMAC keys that verify Parra tokens, chosen by the token's `iss` (the API key id).
 ///
-/// Built once from the configured API keys. The keys are held as `jsonwebtoken::DecodingKey`s,
-/// which do not zeroize their copy of the secret on drop; `Debug` never shows them.
+/// Built once from the configured API keys, each prepared for HS256/HS384/HS512 (the crypto
+/// library's HMAC keys, which clear their state on drop); `Debug` never shows them.
 #[derive(Default)]
 pub struct ParraKeyring {
-    keys: HashMap<String, DecodingKey>,
+    keys: HashMap<String, VerifyingKey>,
 }
 
 impl std::fmt::Debug for ParraKeyring {
@@ -202,16 +202,13 @@ impl ParraKeyring {
 
     /// Add the secret of API key `id`.
     pub fn insert(&mut self, id: impl Into<String>, secret: &[u8]) -> Result<(), ParraError> {
-        if secret.is_empty() {
-            return Err(ParraError::Empty("secret"));
-        }
-        self.keys
-            .insert(id.into(), DecodingKey::from_secret(secret));
+        let key = VerifyingKey::hmac(secret).map_err(|_| ParraError::Empty("secret"))?;
+        self.keys.insert(id.into(), key);
         Ok(())
     }
 
     /// The key for the API key id `iss`.
-    pub fn get(&self, iss: &str) -> Option<&DecodingKey> {
+    pub fn get(&self, iss: &str) -> Option<&VerifyingKey> {
         self.keys.get(iss)
     }
 

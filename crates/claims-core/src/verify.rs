@@ -5,13 +5,11 @@
 //! on that struct. Nothing is parsed twice and nothing from the token is trusted before the
 //! signature is.
 
-use std::borrow::Borrow;
-
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::Algorithm;
 
 use crate::claims::{AnyClaims, ProviderClaims};
 use crate::error::{Malformed, Part, VerifyError, shorten};
+use crate::key::SignatureKey;
 use crate::policy::Policy;
 use crate::{Identity, Provider, UnverifiedToken};
 
@@ -53,12 +51,12 @@ pub fn verify<C, K>(
 ) -> Result<Verified<C>, VerifyError>
 where
     C: ProviderClaims,
-    K: Borrow<DecodingKey>,
+    K: SignatureKey,
 {
     let token = UnverifiedToken::parse(token, policy.max_token_bytes)?;
     let alg = policy.check_header(&token)?;
     let key = key_for(token.header(), alg)?;
-    policy.verify_parsed(&token, alg, key.borrow(), now)
+    policy.verify_parsed(&token, alg, &key, now)
 }
 
 impl Policy {
@@ -87,7 +85,7 @@ impl Policy {
         &self,
         token: &UnverifiedToken<'_>,
         alg: Algorithm,
-        key: &DecodingKey,
+        key: &(impl SignatureKey + ?Sized),
         now: i64,
     ) -> Result<Verified<C>, VerifyError> {
         if C::PROVIDER != self.provider {
@@ -111,7 +109,7 @@ impl Policy {
         &self,
         token: &UnverifiedToken<'_>,
         alg: Algorithm,
-        key: &DecodingKey,
+        key: &(impl SignatureKey + ?Sized),
         now: i64,
     ) -> Result<Verified<AnyClaims>, VerifyError> {
         fn any<C: ProviderClaims>(v: Verified<C>) -> Verified<AnyClaims> {
@@ -214,29 +212,12 @@ impl Policy {
 pub fn verify_signature(
     token: &UnverifiedToken<'_>,
     alg: Algorithm,
-    key: &DecodingKey,
+    key: &(impl SignatureKey + ?Sized),
 ) -> Result<(), VerifyError> {
     if key.family() != alg.family() {
         return Err(VerifyError::KeyMismatch(alg));
     }
-    match jsonwebtoken::crypto::verify(
-        token.signature(),
-        token.signing_input().as_bytes(),
-        key,
-        alg,
-    ) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(VerifyError::InvalidSignature),
-        Err(e) => Err(match e.kind() {
-            ErrorKind::Base64(_) => Malformed::Base64(Part::Signature).into(),
-            ErrorKind::InvalidKeyFormat
-            | ErrorKind::InvalidAlgorithm
-            | ErrorKind::InvalidRsaKey(_)
-            | ErrorKind::InvalidEcdsaKey
-            | ErrorKind::InvalidEddsaKey => VerifyError::KeyMismatch(alg),
-            _ => VerifyError::InvalidSignature,
-        }),
-    }
+    key.verify_signature(alg, token.signing_input().as_bytes(), token.signature())
 }
 
 /// Parse the payload into the provider's claims type, once. On failure, parse again only to name

@@ -14,12 +14,18 @@ use test_support::{EcKey, Hmac, RsaKey, b64, sign, sign_with_header, unsigned};
 
 const NOW: i64 = 1_750_000_000;
 
-fn check<C: ProviderClaims>(
+/// Verify with the `jsonwebtoken` key and with the pre-parsed `VerifyingKey`: both paths must give
+/// exactly the same outcome.
+fn check<C: ProviderClaims + PartialEq>(
     policy: &Policy,
     token: &str,
     key: &DecodingKey,
 ) -> Result<Verified<C>, VerifyError> {
-    verify::<C, _>(token, policy, |_, _| Ok(key), NOW)
+    let via_decoding_key = verify::<C, _>(token, policy, |_, _| Ok(key), NOW);
+    let parsed = VerifyingKey::from_decoding_key(key).unwrap();
+    let via_verifying_key = verify::<C, _>(token, policy, |_, _| Ok(&parsed), NOW);
+    assert_eq!(via_decoding_key, via_verifying_key);
+    via_decoding_key
 }
 
 fn para_claims() -> Value {

@@ -8,11 +8,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED, ECDSA_P384_SHA384_FIXED, ED25519, ParsedPublicKey,
-};
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use claims_core::{EcCurve, VerifyingKey};
 use jsonwebtoken::DecodingKey;
 use serde_json::{Map, Value};
 
@@ -127,6 +125,7 @@ pub struct VerificationKey {
     rsa_bits: Option<u32>,
     material: Material,
     decoding_key: DecodingKey,
+    verifying_key: Arc<VerifyingKey>,
     retired: AtomicBool,
 }
 
@@ -166,6 +165,12 @@ impl VerificationKey {
     /// The ready-to-use `jsonwebtoken` key.
     pub fn decoding_key(&self) -> &DecodingKey {
         &self.decoding_key
+    }
+
+    /// The key prepared for verification (the crypto library's key object, built once when the
+    /// set was fetched): what the request path verifies with.
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.verifying_key
     }
     /// `true` once a later successful fetch of the same source no longer contains this key.
     pub fn is_retired(&self) -> bool {
@@ -426,6 +431,7 @@ fn rebuild(key: &VerificationKey) -> VerificationKey {
         rsa_bits: key.rsa_bits,
         material: key.material.clone(),
         decoding_key: key.decoding_key.clone(),
+        verifying_key: Arc::clone(&key.verifying_key),
         retired: AtomicBool::new(false),
     }
 }
@@ -549,7 +555,7 @@ fn rsa_bits(n: &[u8]) -> u32 {
 
 /// Validates the key material and builds the `DecodingKey` (the expensive, once-per-fetch part).
 fn build_key(c: Candidate) -> Result<VerificationKey, SkipReason> {
-    let (kty, crv, bits, decoding_key) = match &c.material {
+    let (kty, crv, bits, decoding_key, verifying_key) = match &c.material {
         Material::Rsa { n, e } => {
             let bits = rsa_bits(n);
             if bits < MIN_RSA_BITS {
@@ -563,11 +569,13 @@ fn build_key(c: Candidate) -> Result<VerificationKey, SkipReason> {
             if !odd || e.as_slice() == [1] || rsa_bits(e) > 33 {
                 return Err(SkipReason::RsaBadExponent);
             }
+            let verifying = VerifyingKey::rsa(n, e).map_err(|_| SkipReason::RsaBadExponent)?;
             (
                 KeyType::Rsa,
                 None,
                 Some(bits),
                 DecodingKey::from_rsa_raw_components(n, e),
+                verifying,
             )
         }
         Material::Ec { crv, x, y } => {
@@ -579,25 +587,34 @@ fn build_key(c: Candidate) -> Result<VerificationKey, SkipReason> {
             point.push(0x04);
             point.extend_from_slice(x);
             point.extend_from_slice(y);
-            let alg = if *crv == Curve::P384 {
-                &ECDSA_P384_SHA384_FIXED
+            let curve = if *crv == Curve::P384 {
+                EcCurve::P384
             } else {
-                &ECDSA_P256_SHA256_FIXED
+                EcCurve::P256
             };
-            ParsedPublicKey::new(alg, &point).map_err(|_| SkipReason::InvalidEcPoint)?;
+            // Parsing validates the point (on the curve, not the identity).
+            let verifying = VerifyingKey::ec_from_bytes(curve, &point)
+                .map_err(|_| SkipReason::InvalidEcPoint)?;
             (
                 KeyType::Ec,
                 Some(*crv),
                 None,
                 DecodingKey::from_ec_der(&point),
+                verifying,
             )
         }
         Material::Okp { crv, x } => {
             if x.len() != crv.coordinate_len() {
                 return Err(SkipReason::InvalidOkpKey);
             }
-            ParsedPublicKey::new(&ED25519, x).map_err(|_| SkipReason::InvalidOkpKey)?;
-            (KeyType::Okp, Some(*crv), None, DecodingKey::from_ed_der(x))
+            let verifying = VerifyingKey::ed25519(x).map_err(|_| SkipReason::InvalidOkpKey)?;
+            (
+                KeyType::Okp,
+                Some(*crv),
+                None,
+                DecodingKey::from_ed_der(x),
+                verifying,
+            )
         }
     };
     Ok(VerificationKey {
@@ -611,6 +628,7 @@ fn build_key(c: Candidate) -> Result<VerificationKey, SkipReason> {
         rsa_bits: bits,
         material: c.material,
         decoding_key,
+        verifying_key: Arc::new(verifying_key),
         retired: AtomicBool::new(false),
     })
 }

@@ -291,17 +291,23 @@ impl SourceInner {
         alg: Algorithm,
         now: Instant,
     ) -> Result<Arc<VerificationKey>, KeyError> {
-        match self.fetch_if(now, Reason::Cold, |s| s.retry_at.is_none_or(|at| now >= at)) {
-            Some(fetch) => {
-                // The outcome is read from `current`; the error was logged and counted by the fetch itself.
-                let _ = fetch.await;
-                self.select_now(kid, alg)
-            }
-            None => {
-                bump(&self.counters.unavailable);
-                Err(KeyError::KeysUnavailable)
-            }
+        // Under the schedule lock: a fetch that finished between our look at `current` and now has
+        // already stored its set (it stores before it clears `inflight`), so re-check before
+        // starting another one — otherwise a late caller of a cold burst would fetch twice.
+        let allowed = |s: &Schedule| {
+            s.retry_at.is_none_or(|at| now >= at)
+                && !self
+                    .current
+                    .load()
+                    .as_ref()
+                    .is_some_and(|set| self.servable(set, now))
+        };
+        if let Some(fetch) = self.fetch_if(now, Reason::Cold, allowed) {
+            // The outcome is read from `current`; the error was logged and counted by the fetch itself.
+            let _ = fetch.await;
         }
+        // A set that arrived meanwhile is used; with none (retry not yet due), KeysUnavailable.
+        self.select_now(kid, alg)
     }
 
     /// No key qualifies in a servable set: negative cache, then cooldown, then one shared refetch.
