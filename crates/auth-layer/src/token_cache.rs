@@ -11,7 +11,8 @@
 //!   that was verified (a second preimage of SHA-256 cannot be forced), and 32 bytes per key keep
 //!   100,000 entries small.
 //! - **`exp` and `nbf` are checked again on every hit**, with the provider's leeway, giving the
-//!   same [`VerifyError::Expired`] / [`VerifyError::NotYetValid`] as a cold verification; each
+//!   same [`claims_core::VerifyError::Expired`] / [`claims_core::VerifyError::NotYetValid`] as a
+//!   cold verification; each
 //!   entry also leaves the cache on its own at `exp` + leeway (moka per-entry expiry).
 //! - **Key retirement**: an entry verified with a JWKS key keeps that key's
 //!   `Arc<VerificationKey>`. When a later fetch of the provider's JWKS no longer contains the key
@@ -25,7 +26,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lc_rs::digest;
-use claims_core::{Provider, VerifyError};
+use claims_core::Provider;
 use jwks_cache::VerificationKey;
 
 use crate::authenticated::Authenticated;
@@ -154,7 +155,7 @@ impl TokenCache {
         }
         Lookup::Hit {
             provider: entry.auth.provider(),
-            result: check_times(&entry, now)
+            result: claims_core::check_validity_window(entry.exp, entry.nbf, entry.leeway, now)
                 .map(|()| entry.auth)
                 .map_err(AuthError::from),
         }
@@ -182,24 +183,4 @@ impl TokenCache {
             },
         );
     }
-}
-
-/// The `exp` and `nbf` checks of [`claims_core::Policy::check_claims`], in the same order and with
-/// the same errors.
-fn check_times(entry: &Entry, now: i64) -> Result<(), VerifyError> {
-    let leeway = i64::try_from(entry.leeway).unwrap_or(i64::MAX);
-    let exp = entry.exp;
-    if now >= exp.saturating_add(leeway) {
-        return Err(VerifyError::Expired {
-            exp,
-            now,
-            leeway: entry.leeway,
-        });
-    }
-    if let Some(nbf) = entry.nbf
-        && nbf > now.saturating_add(leeway)
-    {
-        return Err(VerifyError::NotYetValid { nbf, now });
-    }
-    Ok(())
 }

@@ -51,4 +51,4 @@ pub use policy::{DEFAULT_LEEWAY, Policy, PolicyError};
 pub use provider::{Provider, UnknownProvider};
 pub use route::Router;
 pub use token::{DEFAULT_MAX_TOKEN_BYTES, UnverifiedToken};
-pub use verify::{Verified, now, verify, verify_signature};
+pub use verify::{Verified, check_validity_window, now, verify, verify_signature};

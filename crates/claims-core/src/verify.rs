@@ -136,18 +136,7 @@ impl Policy {
         let leeway = i64::try_from(self.leeway).unwrap_or(i64::MAX);
 
         let exp = reg.exp.ok_or(VerifyError::MissingClaim("exp"))?.0;
-        if now >= exp.saturating_add(leeway) {
-            return Err(VerifyError::Expired {
-                exp,
-                now,
-                leeway: self.leeway,
-            });
-        }
-        if let Some(nbf) = reg.nbf
-            && nbf.0 > now.saturating_add(leeway)
-        {
-            return Err(VerifyError::NotYetValid { nbf: nbf.0, now });
-        }
+        check_validity_window(exp, reg.nbf.map(|n| n.0), self.leeway, now)?;
         if self.iat_in_past {
             let iat = reg.iat.ok_or(VerifyError::MissingClaim("iat"))?.0;
             if iat > now.saturating_add(leeway) {
@@ -204,6 +193,27 @@ impl Policy {
         }
         Ok(())
     }
+}
+
+/// The `exp` and `nbf` rules, with `leeway` seconds of clock skew: expired when
+/// `now >= exp + leeway`, not yet valid when `nbf > now + leeway`. Used by
+/// [`Policy::check_claims`] and by caches of verified tokens, which re-check on every hit.
+pub fn check_validity_window(
+    exp: i64,
+    nbf: Option<i64>,
+    leeway: u64,
+    now: i64,
+) -> Result<(), VerifyError> {
+    let skew = i64::try_from(leeway).unwrap_or(i64::MAX);
+    if now >= exp.saturating_add(skew) {
+        return Err(VerifyError::Expired { exp, now, leeway });
+    }
+    if let Some(nbf) = nbf
+        && nbf > now.saturating_add(skew)
+    {
+        return Err(VerifyError::NotYetValid { nbf, now });
+    }
+    Ok(())
 }
 
 /// Verify the signature of `token` with `key` under `alg`, over the raw signing input.

@@ -133,5 +133,81 @@ pub struct Registered<'a> {
     pub iat: Option<NumericDate>,
 }
 
-/// A map of the members a claims type does not model, kept so nothing in the token is lost.
-pub type Extra = serde_json::Map<String, serde_json::Value>;
+/// The members a claims type does not model, kept (in token order) so nothing is lost.
+///
+/// Stored compactly — one exactly-sized allocation — because verified claims may be cached for
+/// many tokens at once; (de)serializes as a JSON object, so `#[serde(flatten)]` round-trips.
+///
+/// ```
+/// use claims_core::ParaClaims;
+/// let c: ParaClaims = serde_json::from_str(r#"{"exp": 1, "future": {"x": 1}}"#).unwrap();
+/// assert_eq!(c.extra.get("future").unwrap()["x"], 1);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extra(Vec<(String, serde_json::Value)>);
+
+impl Extra {
+    /// The value of member `key`.
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Every member, in token order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The number of members.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Set member `key`, returning its previous value.
+    pub fn insert(&mut self, key: String, value: serde_json::Value) -> Option<serde_json::Value> {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => Some(std::mem::replace(v, value)),
+            None => {
+                self.0.push((key, value));
+                None
+            }
+        }
+    }
+}
+
+impl Serialize for Extra {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Extra {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Extra;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Extra, A::Error> {
+                let mut extra = Extra::default();
+                while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                    // A repeated member keeps its last value, as `serde_json::Map` would.
+                    extra.insert(k, v);
+                }
+                extra.0.shrink_to_fit();
+                Ok(extra)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
