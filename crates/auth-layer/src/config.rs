@@ -340,7 +340,7 @@ const ENV_PREFIX: &str = "WALLET_AUTH__";
 impl AuthConfig {
     /// Parse TOML.
     pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::new("config", e.message().trim()))
+        toml::from_str(text).map_err(|e| toml_error(text, &e))
     }
 
     /// Read a TOML file, then apply `WALLET_AUTH__…` environment overrides.
@@ -356,8 +356,8 @@ impl AuthConfig {
         text: &str,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let mut doc: toml::Table =
-            toml::from_str(text).map_err(|e| ConfigError::new("config", e.message().trim()))?;
+        let mut doc: toml::Table = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
+        let mut overridden = false;
         for (name, value) in env {
             let Some(path) = name.strip_prefix(ENV_PREFIX) else {
                 continue;
@@ -381,6 +381,11 @@ impl AuthConfig {
                 .and_then(|mut t| t.remove("v"))
                 .unwrap_or(toml::Value::String(value));
             table.insert(last.clone(), parsed);
+            overridden = true;
+        }
+        if !overridden {
+            // Straight from the text, so errors can say where (table and line).
+            return Self::from_toml_str(text);
         }
         doc.try_into()
             .map_err(|e: toml::de::Error| ConfigError::new("config", e.message().trim()))
@@ -424,7 +429,15 @@ impl AuthConfig {
         let leeway = Duration::from_secs(self.jwks.leeway_secs);
         let max = self.token.max_bytes;
         let source = |field: &str, url: &str| -> Result<JwksSource, ConfigError> {
-            cache.source(url).map_err(|e| ConfigError::new(field, e))
+            cache.source(url).map_err(|e| match e {
+                jwks_cache::ConfigError::InsecureUrl { .. } => ConfigError::new(
+                    field,
+                    format!(
+                        "{url:?} is not https:// (set jwks.allow_http = true for loopback tests)"
+                    ),
+                ),
+                e => ConfigError::new(field, e),
+            })
         };
         let finish = |p: Policy| p.with_leeway(leeway).with_max_token_bytes(max);
         let mut b = Verifier::builder()
@@ -587,6 +600,35 @@ impl AuthConfig {
         }
         Ok(sources)
     }
+}
+
+/// A TOML error, naming the table and line it points at (`sophon (line 2)`).
+fn toml_error(text: &str, e: &toml::de::Error) -> ConfigError {
+    let field = e
+        .span()
+        .and_then(|span| {
+            let line = text.get(..span.start)?.matches('\n').count() + 1;
+            // Up to the end of the error's line, so a table header on that line counts.
+            let end = text
+                .get(span.start..)?
+                .find('\n')
+                .map_or(text.len(), |i| span.start + i);
+            Some((line, text.get(..end)?))
+        })
+        .map(|(line, before)| {
+            let table = before
+                .lines()
+                .rev()
+                .map(str::trim)
+                .find(|l| l.starts_with('['))
+                .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+            match table {
+                Some(table) => format!("{table} (line {line})"),
+                None => format!("line {line}"),
+            }
+        })
+        .unwrap_or_else(|| "config".to_owned());
+    ConfigError::new(field, e.message().trim())
 }
 
 fn secret(field: &str, value: Option<&str>, env: Option<&str>) -> Result<String, ConfigError> {
