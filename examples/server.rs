@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use axum::Json;
 use axum::Router;
 use axum::routing::get;
-use serde_json::{Value, json};
+use serde_json::Value;
 use wallet_auth::claims::Provider;
 use wallet_auth::dev::DevIssuer;
 use wallet_auth::layer::{AuthConfig, AuthLayer, Authenticated, ParraTokenEndpoint};
@@ -62,14 +62,7 @@ fn parse_args() -> Result<Option<Args>, String> {
 
 /// `GET /me`: who the verified token speaks for, and the provider's claims.
 async fn me(auth: Authenticated) -> Json<Value> {
-    let id = auth.identity();
-    Json(json!({
-        "provider": id.provider,
-        "user_id": id.user_id,
-        "email": id.email,
-        "wallets": id.wallets,
-        "claims": auth.claims().to_json(),
-    }))
+    Json(auth.to_json())
 }
 
 /// The app: `/healthz` open, everything else behind `layer`.

@@ -23,8 +23,8 @@ use wallet_auth::claims::policy::{
     WEB3AUTH_ISSUER,
 };
 use wallet_auth::claims::{
-    Algorithm, DEFAULT_MAX_TOKEN_BYTES, DecodingKey, Malformed, Part, UnverifiedToken, VerifyError,
-    verify_signature,
+    Algorithm, AlgorithmFamily, DEFAULT_MAX_TOKEN_BYTES, DecodingKey, Malformed, Part,
+    UnverifiedToken, VerifyError, verify_signature,
 };
 use wallet_auth::jwks::{DEFAULT_MAX_KEYS, JwksCache, JwksSource, KeyError, parse_jwks};
 use wallet_auth::layer::{AuthConfig, AuthError, KeySource, Verifier};
@@ -32,18 +32,6 @@ use wallet_auth::layer::{AuthConfig, AuthError, KeySource, Verifier};
 /// The largest token `inspect` decodes (the verifier's own cap is reported separately).
 const INSPECT_MAX_BYTES: usize = 1024 * 1024;
 
-/// Public-key algorithms accepted by `verify --jwks` when no `--alg` is given.
-const ASYMMETRIC: [Algorithm; 9] = [
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-    Algorithm::ES256,
-    Algorithm::ES384,
-    Algorithm::EdDSA,
-];
 /// HMAC algorithms accepted by `verify --secret-file` when no `--alg` is given.
 const SYMMETRIC: [Algorithm; 3] = [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512];
 
@@ -464,7 +452,15 @@ fn verify_explicit(args: &VerifyArgs, token: &str, now: i64) -> Result<(), Failu
         if hmac {
             SYMMETRIC.to_vec()
         } else {
-            ASYMMETRIC.to_vec()
+            // Every public-key algorithm (RSA, EC, Ed); HMAC never mixes in.
+            [
+                AlgorithmFamily::Rsa,
+                AlgorithmFamily::Ec,
+                AlgorithmFamily::Ed,
+            ]
+            .iter()
+            .flat_map(|f| f.algorithms().iter().copied())
+            .collect()
         }
     } else {
         let mut out = Vec::new();

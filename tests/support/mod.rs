@@ -243,14 +243,7 @@ pub fn config_toml(jwks_url: &str) -> String {
 
 /// `GET /me` (auth required): the example server's answer.
 pub async fn me(auth: Authenticated) -> Json<Value> {
-    let id = auth.identity();
-    Json(json!({
-        "provider": id.provider,
-        "user_id": id.user_id,
-        "email": id.email,
-        "wallets": id.wallets,
-        "claims": auth.claims().to_json(),
-    }))
+    Json(auth.to_json())
 }
 
 async fn optional(id: Option<Identity>) -> String {

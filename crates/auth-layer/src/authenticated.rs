@@ -65,6 +65,20 @@ impl Authenticated {
         self.scopes().any(|s| s == scope)
     }
 
+    /// Who the token speaks for, as JSON: `{"provider", "user_id", "email", "wallets": [{"chain",
+    /// "address", "public_key"}], "claims": {…the provider's claims…}}` (the example server's
+    /// `GET /me` answer).
+    pub fn to_json(&self) -> serde_json::Value {
+        let id = self.identity();
+        serde_json::json!({
+            "provider": id.provider,
+            "user_id": id.user_id,
+            "email": id.email,
+            "wallets": id.wallets,
+            "claims": self.claims().to_json(),
+        })
+    }
+
     /// True when two values share the same verification (the same `Arc`).
     pub fn ptr_eq(&self, other: &Authenticated) -> bool {
         Arc::ptr_eq(&self.0, &other.0)

@@ -73,20 +73,6 @@ impl<K: SignatureKey + ?Sized> SignatureKey for &K {
     }
 }
 
-impl<K: SignatureKey + ?Sized> SignatureKey for std::sync::Arc<K> {
-    fn family(&self) -> AlgorithmFamily {
-        (**self).family()
-    }
-    fn verify_signature(
-        &self,
-        alg: Algorithm,
-        message: &[u8],
-        signature: &str,
-    ) -> Result<(), VerifyError> {
-        (**self).verify_signature(alg, message, signature)
-    }
-}
-
 /// Why a key could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyLoadError {
