@@ -31,11 +31,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::json;
 use test_support::{RsaKey, jwks, sign};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use wallet_auth::claims::{ParaClaims, Policy};
 use wallet_auth::jwks::JwksCache;
 use wallet_auth::layer::{AuthLayer, Authenticated, KeySource, Verifier};
-
-type HttpClient = Client<HttpConnector, Empty<Bytes>>;
 
 async fn serve(app: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -93,14 +92,151 @@ async fn jwt_authorizer(jwks_url: &str) -> SocketAddr {
     serve07(app).await
 }
 
+type HttpClient = Client<HttpConnector, Empty<Bytes>>;
+
+/// Which load generator drives the servers.
+enum LoadClient {
+    /// [`drive`]: raw keep-alive connections and pre-built requests (the default).
+    Wrk,
+    /// [`drive_hyper`]: hyper-util's pooled client.
+    Hyper(Box<HttpClient>),
+}
+
+impl LoadClient {
+    async fn run(
+        &self,
+        addr: SocketAddr,
+        token: Option<&str>,
+        requests: usize,
+        concurrency: usize,
+    ) -> Outcome {
+        let cpu_before = process_cpu();
+        let mut outcome = match self {
+            LoadClient::Wrk => drive(addr, token, requests, concurrency).await,
+            LoadClient::Hyper(client) => {
+                let url = format!("http://{addr}/me");
+                drive_hyper(client, &url, token, requests, concurrency).await
+            }
+        };
+        outcome.cpu_per_request = (process_cpu() - cpu_before) / requests as u32;
+        outcome
+    }
+}
+
+/// CPU time (user + system) this process has used so far, from `/proc/self/stat` (Linux; zero
+/// elsewhere). Client and servers run in this process, so per request it is the whole cost of one
+/// request on this machine.
+fn process_cpu() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // Fields after the command name (which is in parentheses): state is field 3; utime and stime
+    // are fields 14 and 15, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    Duration::from_millis(ticks * 10)
+}
+
 struct Outcome {
     rps: f64,
     p50: Duration,
     p99: Duration,
+    cpu_per_request: Duration,
 }
 
-/// `requests` GETs of `url` with `token`, `concurrency` at a time; every answer must be 200.
+/// `requests` GETs of `/me` on `addr` with `token`, `concurrency` at a time; every answer must be
+/// 200.
+///
+/// A wrk-style client: each of `concurrency` tasks owns one keep-alive connection and writes the
+/// same pre-built request bytes again and again, reading each answer with `httparse` (the parser
+/// hyper uses). It costs a fraction of a full HTTP client per request, so more of the machine's two
+/// cores go to the servers under test and the ratios between them are less diluted.
 async fn drive(
+    addr: SocketAddr,
+    token: Option<&str>,
+    requests: usize,
+    concurrency: usize,
+) -> Outcome {
+    let mut request = format!("GET /me HTTP/1.1\r\nhost: {addr}\r\n");
+    if let Some(t) = token {
+        request.push_str(&format!("authorization: Bearer {t}\r\n"));
+    }
+    request.push_str("\r\n");
+    let request: std::sync::Arc<[u8]> = request.into_bytes().into();
+    let per_task = requests / concurrency;
+    let mut connections = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        connections.push(stream);
+    }
+    let started = Instant::now();
+    let tasks: Vec<_> = connections
+        .into_iter()
+        .map(|mut stream| {
+            let request = request.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(per_task);
+                let mut buf = Vec::with_capacity(4096);
+                for _ in 0..per_task {
+                    let t = Instant::now();
+                    stream.write_all(&request).await.unwrap();
+                    let status = read_response(&mut stream, &mut buf).await;
+                    latencies.push(t.elapsed());
+                    assert_eq!(status, 200);
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(requests);
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    all.sort_unstable();
+    let pick = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
+    Outcome {
+        rps: all.len() as f64 / elapsed.as_secs_f64(),
+        p50: pick(0.50),
+        p99: pick(0.99),
+        cpu_per_request: Duration::ZERO,
+    }
+}
+
+/// Reads one HTTP/1.1 response (with a `content-length` body) from `stream`; returns its status.
+/// Bytes of a next response already read stay in `buf`.
+async fn read_response(stream: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> u16 {
+    loop {
+        let mut headers = [httparse::EMPTY_HEADER; 16];
+        let mut res = httparse::Response::new(&mut headers);
+        if let httparse::Status::Complete(head) = res.parse(buf).unwrap() {
+            let status = res.code.unwrap();
+            let body: usize = res
+                .headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+                .map(|h| std::str::from_utf8(h.value).unwrap().parse().unwrap())
+                .unwrap();
+            while buf.len() < head + body {
+                read_more(stream, buf).await;
+            }
+            buf.drain(..head + body);
+            return status;
+        }
+        read_more(stream, buf).await;
+    }
+}
+
+async fn read_more(stream: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) {
+    let n = stream.read_buf(buf).await.unwrap();
+    assert!(n > 0, "the server closed the connection");
+}
+
+/// The same load from hyper-util's pooled HTTP client (`PEERS_CLIENT=hyper`): a realistic client,
+/// but it spends about as much CPU per request as the bare server does, on the same two cores.
+async fn drive_hyper(
     client: &HttpClient,
     url: &str,
     token: Option<&str>,
@@ -144,6 +280,7 @@ async fn drive(
         rps: all.len() as f64 / elapsed.as_secs_f64(),
         p50: pick(0.50),
         p99: pick(0.99),
+        cpu_per_request: Duration::ZERO,
     }
 }
 
@@ -216,9 +353,29 @@ async fn main() {
         ),
     ];
 
-    let client: HttpClient = Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(concurrency)
-        .build_http();
+    // `PEERS_ONLY=<part of a name>` keeps only the matching targets (for profiling one of them).
+    let targets: Vec<_> = match std::env::var("PEERS_ONLY") {
+        Ok(only) => targets
+            .into_iter()
+            .filter(|(name, _, _)| name.contains(only.as_str()))
+            .collect(),
+        Err(_) => targets,
+    };
+    let client = match std::env::var("PEERS_CLIENT").as_deref() {
+        Ok("hyper") => LoadClient::Hyper(Box::new(
+            Client::builder(TokioExecutor::new())
+                .pool_max_idle_per_host(concurrency)
+                .build_http(),
+        )),
+        _ => LoadClient::Wrk,
+    };
+    println!(
+        "client: {}",
+        match client {
+            LoadClient::Wrk => "wrk-style (raw keep-alive connections, pre-built requests)",
+            LoadClient::Hyper(_) => "hyper-util pooled client (PEERS_CLIENT=hyper)",
+        }
+    );
     println!(
         "load: {requests} requests per round, concurrency {concurrency}, {rounds} rounds, RS256 token of {} bytes, {} worker threads",
         token.len(),
@@ -226,32 +383,21 @@ async fn main() {
     );
     // Warm up every target (connections, JWKS, token cache).
     for (_, addr, token) in &targets {
-        drive(
-            &client,
-            &format!("http://{addr}/me"),
-            *token,
-            2_000.min(requests),
-            concurrency,
-        )
-        .await;
+        client
+            .run(*addr, *token, 2_000.min(requests), concurrency)
+            .await;
     }
     let mut results: Vec<Vec<Outcome>> = targets.iter().map(|_| Vec::new()).collect();
     for round in 0..rounds {
         for (i, (name, addr, token)) in targets.iter().enumerate() {
-            let o = drive(
-                &client,
-                &format!("http://{addr}/me"),
-                *token,
-                requests,
-                concurrency,
-            )
-            .await;
+            let o = client.run(*addr, *token, requests, concurrency).await;
             println!(
-                "  round {} {name:<22} {:>9.0} req/s  p50 {:>7.1} µs  p99 {:>7.1} µs",
+                "  round {} {name:<22} {:>9.0} req/s  p50 {:>7.1} µs  p99 {:>7.1} µs  cpu {:>5.1} µs/req",
                 round + 1,
                 o.rps,
                 o.p50.as_secs_f64() * 1e6,
-                o.p99.as_secs_f64() * 1e6
+                o.p99.as_secs_f64() * 1e6,
+                o.cpu_per_request.as_secs_f64() * 1e6
             );
             results[i].push(o);
         }
@@ -266,11 +412,15 @@ async fn main() {
     println!("\nmedian round:");
     for ((name, _, _), o) in targets.iter().zip(&median) {
         println!(
-            "  {name:<22} {:>9.0} req/s  p50 {:>7.1} µs  p99 {:>7.1} µs",
+            "  {name:<22} {:>9.0} req/s  p50 {:>7.1} µs  p99 {:>7.1} µs  cpu {:>5.1} µs/req",
             o.rps,
             o.p50.as_secs_f64() * 1e6,
-            o.p99.as_secs_f64() * 1e6
+            o.p99.as_secs_f64() * 1e6,
+            o.cpu_per_request.as_secs_f64() * 1e6
         );
+    }
+    if median.len() < 4 {
+        return;
     }
     let (bare, on, off, peer) = (median[0].rps, median[1].rps, median[2].rps, median[3].rps);
     println!("\nratios (requests/s, median rounds of this run):");
@@ -285,4 +435,16 @@ async fn main() {
     println!("  ours cache on  / jwt-authorizer = {:.2}x", on / peer);
     println!("  ours cache off / bare axum      = {:.2}x", off / bare);
     println!("  jwt-authorizer / bare axum      = {:.2}x", peer / bare);
+    let cpu = |o: &Outcome| o.cpu_per_request.as_secs_f64();
+    if cpu(median[2]) > 0.0 {
+        println!("\nCPU per request (client + server, median rounds; lower is better):");
+        println!(
+            "  jwt-authorizer / ours cache off = {:.2}x  (how much more CPU the peer spends per cold request)",
+            cpu(median[3]) / cpu(median[2])
+        );
+        println!(
+            "  ours cache on  / bare axum      = {:.2}x",
+            cpu(median[1]) / cpu(median[0])
+        );
+    }
 }

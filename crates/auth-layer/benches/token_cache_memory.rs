@@ -4,13 +4,18 @@
 //! cargo bench -p auth-layer --bench token_cache_memory
 //! ```
 //!
-//! Realistic Web3Auth ES256 tokens (≈ 850 bytes: wallets, email, name, picture, verifier ids),
-//! each distinct, are signed and verified 1,000 at a time and dropped, so what stays resident is
-//! the cache: 32-byte keys, the shared `Authenticated` (typed claims + identity) and moka's own
-//! bookkeeping. Target: ≤ 64 MiB for 100,000 entries.
+//! For each of three realistic token shapes (Para, Web3Auth, Dynamic), each token distinct per
+//! user, a child process signs and verifies 100,000 tokens 1,000 at a time and drops them, so what
+//! stays resident is the cache: 32-byte keys, the shared `Authenticated` (typed claims + identity)
+//! and moka's own bookkeeping. Target: <= 64 MiB for 100,000 entries (671 bytes per entry).
 //!
-//! `MEM_MODE=vec` holds the same verified tokens in a `Vec` instead (cache cleared as it goes),
-//! to separate the cost of the typed claims + identity from the cache's own.
+//! Two more measurements split that figure, each in its own process too:
+//! - `floor`: the same moka cache (same key, same per-entry expiry, capacity 100,000) holding a
+//!   16-byte value: what moka itself costs per entry, whatever the claims;
+//! - `MEM_MODE=vec`: the verified tokens held in a `Vec` with no cache: the claims + identity alone.
+//!
+//! The tokens are signed with ES256 whatever the provider's usual algorithm (RS256 signing is
+//! ~1 ms a token); the signature is not kept, so the algorithm does not change what is measured.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -48,21 +53,28 @@ fn rss_kib() -> u64 {
         .unwrap()
 }
 
-fn main() {
-    let key = EcKey::generate("w3a-1");
-    let verifier = Verifier::builder()
-        .provider(
-            Policy::web3auth(CLIENT_ID).unwrap(),
-            KeySource::from_decoding_key(&key.decoding_key()).unwrap(),
-        )
-        .token_cache_capacity(ENTRIES)
-        .build()
-        .unwrap();
-    let now = claims_core::now();
-    let token = |i: u64| {
-        sign(
-            &key,
-            &json!({
+const DYNAMIC_ENV: &str = "2762a57b-faa4-41ce-9f16-abff9300e2c9";
+
+/// The claims of user `i`'s token for `shape`, and the policy that accepts them.
+fn shape(shape: &str, i: u64, now: i64) -> (Policy, serde_json::Value) {
+    let es256 = [claims_core::Algorithm::ES256];
+    match shape {
+        "para" => (
+            Policy::para().with_algorithms(&es256).unwrap(),
+            json!({
+                "sub": format!("{i:08x}-8a5c-4a53-9a59-1c1f3f0b2a77"), "iat": now, "exp": now + 3600,
+                "data": {
+                    "userId": format!("{i:08x}-8a5c-4a53-9a59-1c1f3f0b2a77"),
+                    "email": format!("user{i}@example.com"), "authType": "email",
+                    "identifier": format!("user{i}@example.com"),
+                    "wallets": [{"id": format!("{i:08x}-1d2c-4f9a-b6a5-0f4f0e2d2e11"), "type": "EVM",
+                                 "address": format!("0x{i:040x}")}]
+                }
+            }),
+        ),
+        "web3auth" => (
+            Policy::web3auth(CLIENT_ID).unwrap().with_algorithms(&es256).unwrap(),
+            json!({
                 "iat": now, "exp": now + 3600, "aud": CLIENT_ID,
                 "iss": "https://api-auth.web3auth.io",
                 "nonce": format!("{i:064x}"),
@@ -72,47 +84,132 @@ fn main() {
                 "verifier": "web3auth", "verifierId": format!("user{i}@example.com"),
                 "aggregateVerifier": "w3a-google", "typeOfLogin": "google"
             }),
-        )
+        ),
+        "dynamic" => (
+            Policy::dynamic(DYNAMIC_ENV).unwrap().with_algorithms(&es256).unwrap(),
+            json!({
+                "kid": "dyn-1", "aud": "https://app.example.com",
+                "iss": format!("app.dynamicauth.com/{DYNAMIC_ENV}"),
+                "sub": format!("{i:08x}-8ea0-4949-b8bb-b6ab4f712a49"), "sid": format!("{i:08x}-1b0e-4e0b-8d55-6c2b3b8a0f1e"),
+                "environment_id": DYNAMIC_ENV, "iat": now, "exp": now + 3600,
+                "email": format!("user{i}@example.com"), "lists": [], "missing_fields": [], "new_user": false,
+                "scope": "user:basic",
+                "verified_credentials": [
+                    {"address": format!("0x{i:040x}"), "chain": "eip155", "id": format!("{i:08x}-0d0e-4b8e-9f44-2b1a4f0c5d6e"),
+                     "format": "blockchain", "wallet_name": "metamask", "wallet_provider": "browserExtension",
+                     "public_identifier": format!("0x{i:040x}")},
+                    {"id": format!("{i:08x}-c2"), "format": "email", "email": format!("user{i}@example.com"),
+                     "public_identifier": format!("user{i}@example.com")}
+                ],
+                "last_verified_credential_id": format!("{i:08x}-0d0e-4b8e-9f44-2b1a4f0c5d6e"),
+                "metadata": {}
+            }),
+        ),
+        other => panic!("unknown token shape {other}"),
+    }
+}
+
+/// moka alone: the token cache's key type and per-entry expiry, a 16-byte value.
+fn floor() {
+    struct Ttl;
+    impl moka::Expiry<[u8; 32], [u64; 2]> for Ttl {
+        fn expire_after_create(
+            &self,
+            _: &[u8; 32],
+            _: &[u64; 2],
+            _: std::time::Instant,
+        ) -> Option<std::time::Duration> {
+            Some(std::time::Duration::from_secs(3600))
+        }
+    }
+    let cache: moka::sync::Cache<[u8; 32], [u64; 2]> = moka::sync::Cache::builder()
+        .max_capacity(ENTRIES)
+        .expire_after(Ttl)
+        .build();
+    let before = rss_kib();
+    for i in 0..ENTRIES {
+        let mut key = [0u8; 32];
+        key[..8].copy_from_slice(&i.to_le_bytes());
+        cache.insert(key, [i; 2]);
+        if i % 1_000 == 0 {
+            cache.run_pending_tasks();
+        }
+    }
+    cache.run_pending_tasks();
+    assert_eq!(cache.entry_count(), ENTRIES);
+    let delta = rss_kib() - before;
+    println!(
+        "  moka alone (32-byte key, 16-byte value, per-entry expiry): +{:.1} MiB ({} bytes per entry)",
+        delta as f64 / 1024.0,
+        delta * 1024 / ENTRIES
+    );
+}
+
+fn main() {
+    let Ok(which) = std::env::var("MEM_SHAPE") else {
+        // Parent: one child process per measurement, so no run inherits another's freed memory.
+        println!("{ENTRIES} distinct cached tokens per shape; target <= 64 MiB (671 bytes per entry)");
+        let exe = std::env::current_exe().unwrap();
+        for shape in ["floor", "para", "web3auth", "dynamic"] {
+            let status = std::process::Command::new(&exe)
+                .env("MEM_SHAPE", shape)
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        return;
     };
-    let sample = token(u64::MAX);
+    if which == "floor" {
+        floor();
+        return;
+    }
+    let key = EcKey::generate("mem-1");
+    let now = claims_core::now();
+    let (policy, _) = shape(&which, 0, now);
+    let verifier = Verifier::builder()
+        .provider(
+            policy,
+            KeySource::from_decoding_key(&key.decoding_key()).unwrap(),
+        )
+        .token_cache_capacity(ENTRIES)
+        .build()
+        .unwrap();
+    let token = |i: u64| sign(&key, &shape(&which, i, now).1);
+    let sample = token(u64::MAX >> 8);
     ready(verifier.verify_at(&sample, now)).unwrap();
     let tokens = verifier.token_cache().unwrap();
     tokens.clear();
     tokens.run_pending_tasks();
     let before = rss_kib();
     let mut held = Vec::new();
-    let mode = std::env::var("MEM_MODE").unwrap_or_default();
+    let vec_mode = std::env::var("MEM_MODE").is_ok_and(|m| m == "vec");
     for chunk in 0..ENTRIES / 1_000 {
         let batch: Vec<String> = (0..1_000).map(|i| token(chunk * 1_000 + i)).collect();
         for t in &batch {
             let a = ready(verifier.verify_at(t, now)).unwrap();
-            if mode == "vec" {
+            if vec_mode {
                 held.push(a);
                 tokens.clear();
             }
         }
         tokens.run_pending_tasks();
     }
-    if mode == "vec" {
-        let after = rss_kib();
+    tokens.run_pending_tasks();
+    let after = rss_kib();
+    let delta_kib = after.saturating_sub(before);
+    let mib = delta_kib as f64 / 1024.0;
+    let per_entry = delta_kib * 1024 / ENTRIES;
+    if vec_mode {
         println!(
-            "MEM_MODE=vec: {ENTRIES} verified tokens held in a Vec, no cache: +{:.1} MiB ({} bytes per entry)",
-            (after - before) as f64 / 1024.0,
-            (after - before) * 1024 / ENTRIES
+            "  {which:<8} token of {} bytes: held in a Vec, no cache: +{mib:.1} MiB ({per_entry} bytes per entry)",
+            sample.len()
         );
         return;
     }
-    tokens.run_pending_tasks();
-    let after = rss_kib();
-    let entries = tokens.entry_count();
-    assert_eq!(entries, ENTRIES, "every token must be cached");
-    let delta_kib = after.saturating_sub(before);
-    let mib = delta_kib as f64 / 1024.0;
+    assert_eq!(tokens.entry_count(), ENTRIES, "every token must be cached");
     println!(
-        "token of {} bytes; {entries} cached tokens: VmRSS {before} kB -> {after} kB, +{mib:.1} MiB \
-         ({:.0} bytes per entry); target <= 64 MiB: {}",
+        "  {which:<8} token of {} bytes: +{mib:.1} MiB ({per_entry} bytes per entry); target <= 64 MiB: {}",
         sample.len(),
-        delta_kib as f64 * 1024.0 / entries as f64,
         if mib <= 64.0 { "met" } else { "MISSED" }
     );
 }

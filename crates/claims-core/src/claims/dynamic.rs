@@ -1,8 +1,8 @@
 //! Dynamic (dynamic.xyz) claims, full and minified.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::registered::null_as_default;
+use super::de::claims_deserialize;
 use super::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::identity::non_empty;
 use crate::{Identity, Provider, VerifyError, Wallet};
@@ -19,7 +19,7 @@ use crate::{Identity, Provider, VerifyError, Wallet};
 /// let id = c.identity().unwrap();
 /// assert_eq!(id.wallets[0].chain.as_deref(), Some("evm"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DynamicClaims {
     /// `iss`: `app.dynamicauth.com/<environment id>` (or `app.dynamic.xyz/…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,7 +52,7 @@ pub struct DynamicClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// `verified_credentials`
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default)]
     pub verified_credentials: Vec<DynamicCredential>,
     /// `verified_account`: the most recently signed and verified account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,10 +61,10 @@ pub struct DynamicClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_verified_credential_id: Option<String>,
     /// `lists`: access lists the user is on.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default)]
     pub lists: Vec<String>,
     /// `missing_fields`
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default)]
     pub missing_fields: Vec<serde_json::Value>,
     /// `alias`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -100,7 +100,7 @@ pub struct DynamicClaims {
 }
 
 /// One entry of Dynamic's `verified_credentials` (or `verified_account`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DynamicCredential {
     /// `id`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,6 +136,45 @@ pub struct DynamicCredential {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+claims_deserialize!(DynamicClaims {
+    "iss" => iss: Option<String>,
+    "aud" => aud: Option<Audience>,
+    "sub" => sub: Option<String>,
+    "sid" => sid: Option<String>,
+    "kid" => kid: Option<String>,
+    "environment_id" => environment_id: Option<String>,
+    "iat" => iat: Option<NumericDate>,
+    "exp" => exp: Option<NumericDate>,
+    "nbf" => nbf: Option<NumericDate>,
+    "scope" => scope: Option<String>,
+    "verified_credentials" => verified_credentials: Vec<DynamicCredential>; null_as_default,
+    "verified_account" => verified_account: Option<DynamicCredential>,
+    "last_verified_credential_id" => last_verified_credential_id: Option<String>,
+    "lists" => lists: Vec<String>; null_as_default,
+    "missing_fields" => missing_fields: Vec<serde_json::Value>; null_as_default,
+    "alias" => alias: Option<String>,
+    "email" => email: Option<String>,
+    "given_name" => given_name: Option<String>,
+    "family_name" => family_name: Option<String>,
+    "first_visit" => first_visit: Option<String>,
+    "new_user" => new_user: Option<bool>,
+    "metadata" => metadata: Option<serde_json::Value>,
+    "verifiedCredentialsHashes" => verified_credentials_hashes: Option<serde_json::Value>,
+});
+
+claims_deserialize!(DynamicCredential {
+    "id" => id: Option<String>,
+    "format" => format: Option<String>,
+    "address" => address: Option<String>,
+    "chain" => chain: Option<String>,
+    "wallet_name" => wallet_name: Option<String>,
+    "wallet_provider" => wallet_provider: Option<String>,
+    "public_identifier" => public_identifier: Option<String>,
+    "email" => email: Option<String>,
+    "oauth_provider" => oauth_provider: Option<String>,
+    "oauth_username" => oauth_username: Option<String>,
+});
 
 impl DynamicClaims {
     /// The granted scopes.

@@ -3,6 +3,7 @@
 //! Every type keeps the members it does not model in an `extra` map, accepts absent, empty and
 //! `null` optional members, and round-trips through serde.
 
+mod de;
 mod dynamic;
 mod para;
 mod parra;

@@ -1,8 +1,8 @@
 //! Para (getpara.com) claims.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::registered::null_as_default;
+use super::de::claims_deserialize;
 use super::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::identity::non_empty;
 use crate::{Identity, Provider, VerifyError, Wallet};
@@ -17,7 +17,7 @@ use crate::{Identity, Provider, VerifyError, Wallet};
 /// assert_eq!(id.user_id, "u1");
 /// assert_eq!(id.wallets[0].public_key, None);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ParaClaims {
     /// `sub` (= `data.userId`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -46,14 +46,14 @@ pub struct ParaClaims {
 }
 
 /// Para's `data` claim.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ParaData {
     /// `userId`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// `wallets`
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default)]
     pub wallets: Vec<ParaWallet>,
     /// `email`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,7 +89,7 @@ pub struct ParaData {
 }
 
 /// One wallet in Para's `data.wallets`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ParaWallet {
     /// `id`
@@ -108,6 +108,36 @@ pub struct ParaWallet {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+claims_deserialize!(ParaClaims {
+    "sub" => sub: Option<String>,
+    "iss" => iss: Option<String>,
+    "aud" => aud: Option<Audience>,
+    "iat" => iat: Option<NumericDate>,
+    "exp" => exp: Option<NumericDate>,
+    "nbf" => nbf: Option<NumericDate>,
+    "data" => data: ParaData,
+});
+
+claims_deserialize!(ParaData {
+    "userId" => user_id: Option<String>,
+    "wallets" => wallets: Vec<ParaWallet>; null_as_default,
+    "email" => email: Option<String>,
+    "phone" => phone: Option<String>,
+    "telegramUserId" => telegram_user_id: Option<String>,
+    "farcasterUsername" => farcaster_username: Option<String>,
+    "externalWallet" => external_wallet: Option<serde_json::Value>,
+    "authType" => auth_type: Option<String>,
+    "identifier" => identifier: Option<String>,
+    "oAuthMethod" => oauth_method: Option<String>,
+});
+
+claims_deserialize!(ParaWallet {
+    "id" => id: Option<String>,
+    "type" => wallet_type: Option<String>,
+    "address" => address: Option<String>,
+    "publicKey" => public_key: Option<String>,
+});
 
 impl ProviderClaims for ParaClaims {
     const PROVIDER: Provider = Provider::Para;

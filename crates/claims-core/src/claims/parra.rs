@@ -1,7 +1,8 @@
 //! Parra (parra.io) access-token claims.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use super::de::claims_deserialize;
 use super::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::{Identity, Provider, VerifyError};
 
@@ -13,7 +14,7 @@ use crate::{Identity, Provider, VerifyError};
 ///   "jti":"key-1-1","grants":{"identity":"user|123"}}"#).unwrap();
 /// assert_eq!(c.identity().unwrap().user_id, "user|123");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ParraClaims {
     /// `iss`: the API key id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,7 +46,7 @@ pub struct ParraClaims {
 }
 
 /// Parra's `grants` claim.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ParraGrants {
     /// `identity`: the user's id in your system, as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,6 +55,21 @@ pub struct ParraGrants {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+claims_deserialize!(ParraClaims {
+    "iss" => iss: Option<String>,
+    "sub" => sub: Option<String>,
+    "aud" => aud: Option<Audience>,
+    "iat" => iat: Option<NumericDate>,
+    "exp" => exp: Option<NumericDate>,
+    "nbf" => nbf: Option<NumericDate>,
+    "jti" => jti: Option<String>,
+    "grants" => grants: ParraGrants,
+});
+
+claims_deserialize!(ParraGrants {
+    "identity" => identity: Option<String>,
+});
 
 impl ProviderClaims for ParraClaims {
     const PROVIDER: Provider = Provider::Parra;

@@ -106,16 +106,6 @@ impl<'de> Deserialize<'de> for Audience {
     }
 }
 
-/// Deserialize `null` as the type's default (an empty list), for optional list claims that some
-/// tokens send as `null`.
-pub(crate) fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
-
 /// The registered claims every provider's type exposes, borrowed from the typed claims.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Registered<'a> {
@@ -179,6 +169,13 @@ impl Extra {
     }
 }
 
+impl Extra {
+    /// Drops spare capacity once the object has been read.
+    pub(crate) fn shrink(&mut self) {
+        self.0.shrink_to_fit();
+    }
+}
+
 impl Serialize for Extra {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -204,7 +201,7 @@ impl<'de> Deserialize<'de> for Extra {
                     // A repeated member keeps its last value, as `serde_json::Map` would.
                     extra.insert(k, v);
                 }
-                extra.0.shrink_to_fit();
+                extra.shrink();
                 Ok(extra)
             }
         }

@@ -1,7 +1,8 @@
 //! Sophon (sophon.xyz) claims.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use super::de::claims_deserialize;
 use super::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::{Identity, Provider, VerifyError, Wallet};
 
@@ -14,7 +15,7 @@ use crate::{Identity, Provider, VerifyError, Wallet};
 /// assert!(c.has_scope("email"));
 /// assert_eq!(c.identity().unwrap().user_id, "u-1");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SophonClaims {
     /// `iss`: `https://auth.sophon.xyz`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,6 +57,21 @@ pub struct SophonClaims {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+claims_deserialize!(SophonClaims {
+    "iss" => iss: Option<String>,
+    "aud" => aud: Option<Audience>,
+    "sub" => sub: Option<String>,
+    "userId" => user_id: Option<String>,
+    "iat" => iat: Option<NumericDate>,
+    "exp" => exp: Option<NumericDate>,
+    "nbf" => nbf: Option<NumericDate>,
+    "scope" => scope: Option<String>,
+    "sid" => sid: Option<String>,
+    "typ" => typ: Option<String>,
+    "jti" => jti: Option<String>,
+    "c" => c: Option<serde_json::Value>,
+});
 
 impl SophonClaims {
     /// The granted scopes.
