@@ -7,13 +7,17 @@
 //!
 //! Both authenticators read the same RS256 key from the same JWKS server (loopback) and get the same
 //! token, deserialize the same claims type (`ParaClaims`) and check `exp`/`nbf` with 60 s leeway.
-//! A hyper client drives each server with a fixed number of requests at a fixed concurrency over
-//! keep-alive HTTP/1.1 connections; each target is run in several interleaved rounds and the median
-//! round is reported (the machine is shared).
+//! A wrk-style client (32 keep-alive connections by default, pre-built request bytes, answers read
+//! with `httparse`) drives each server with a fixed number of requests at a fixed concurrency; each
+//! target is run in several interleaved rounds and the median round is reported, with requests/s,
+//! p50/p99 latency and the process's CPU time per request (client + servers share this process).
 //!
 //! ```sh
 //! cd benches/peers && cargo run --release -- [requests per round, default 20000] [concurrency, default 32] [rounds, default 3]
 //! ```
+//!
+//! `PEERS_CLIENT=hyper` uses hyper-util's pooled client instead of the wrk-style one;
+//! `PEERS_ONLY=<part of a target's name>` runs only the matching targets (to profile one).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

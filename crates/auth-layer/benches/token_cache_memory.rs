@@ -73,7 +73,10 @@ fn shape(shape: &str, i: u64, now: i64) -> (Policy, serde_json::Value) {
             }),
         ),
         "web3auth" => (
-            Policy::web3auth(CLIENT_ID).unwrap().with_algorithms(&es256).unwrap(),
+            Policy::web3auth(CLIENT_ID)
+                .unwrap()
+                .with_algorithms(&es256)
+                .unwrap(),
             json!({
                 "iat": now, "exp": now + 3600, "aud": CLIENT_ID,
                 "iss": "https://api-auth.web3auth.io",
@@ -86,7 +89,10 @@ fn shape(shape: &str, i: u64, now: i64) -> (Policy, serde_json::Value) {
             }),
         ),
         "dynamic" => (
-            Policy::dynamic(DYNAMIC_ENV).unwrap().with_algorithms(&es256).unwrap(),
+            Policy::dynamic(DYNAMIC_ENV)
+                .unwrap()
+                .with_algorithms(&es256)
+                .unwrap(),
             json!({
                 "kid": "dyn-1", "aud": "https://app.example.com",
                 "iss": format!("app.dynamicauth.com/{DYNAMIC_ENV}"),
@@ -148,7 +154,9 @@ fn floor() {
 fn main() {
     let Ok(which) = std::env::var("MEM_SHAPE") else {
         // Parent: one child process per measurement, so no run inherits another's freed memory.
-        println!("{ENTRIES} distinct cached tokens per shape; target <= 64 MiB (671 bytes per entry)");
+        println!(
+            "{ENTRIES} distinct cached tokens per shape; target <= 64 MiB (671 bytes per entry)"
+        );
         let exe = std::env::current_exe().unwrap();
         for shape in ["floor", "para", "web3auth", "dynamic"] {
             let status = std::process::Command::new(&exe)

@@ -661,6 +661,41 @@ fn header_and_payload_must_be_json_objects_not_arrays() {
     }
 }
 
+#[test]
+fn repeated_claim_members_are_refused_even_when_signed() {
+    // Two parsers reading `{"exp": later, "exp": earlier}` may disagree on which one counts (first
+    // wins in some, last in others). RFC 7519 §4 lets a parser refuse such a token; we do, for
+    // every member a claims type models, at any depth.
+    let rsa = RsaKey::generate("k1");
+    let key = rsa.decoding_key();
+    let header = json!({"alg": "RS256"}).to_string();
+    let exp = NOW + 600;
+    let top = malformed(Malformed::Json(Part::Payload));
+    let nested = VerifyError::InvalidClaim {
+        path: "data".into(),
+    };
+    for (payload, expected) in [
+        (
+            format!(
+                r#"{{"sub":"u1","exp":{exp},"exp":{},"data":{{"userId":"u1"}}}}"#,
+                NOW - 600
+            ),
+            top.clone(),
+        ),
+        (
+            format!(r#"{{"sub":"u1","sub":"admin","exp":{exp},"data":{{"userId":"u1"}}}}"#),
+            top,
+        ),
+        (
+            format!(r#"{{"sub":"u1","exp":{exp},"data":{{"userId":"u1","userId":"u2"}}}}"#),
+            nested,
+        ),
+    ] {
+        let token = sign_raw(&rsa, header.as_bytes(), payload.as_bytes());
+        assert_eq!(err(para(&token, &key)), expected, "{payload}");
+    }
+}
+
 // --- claims -------------------------------------------------------------------------------------
 
 #[test]
