@@ -194,6 +194,15 @@ async fn drive(
             })
         })
         .collect();
+    outcome(tasks, started, requests).await
+}
+
+/// Waits for the client tasks started at `started` and summarizes their latencies.
+async fn outcome(
+    tasks: Vec<tokio::task::JoinHandle<Vec<Duration>>>,
+    started: Instant,
+    requests: usize,
+) -> Outcome {
     let mut all = Vec::with_capacity(requests);
     for t in tasks {
         all.extend(t.await.unwrap());
@@ -273,19 +282,7 @@ async fn drive_hyper(
             })
         })
         .collect();
-    let mut all = Vec::with_capacity(requests);
-    for t in tasks {
-        all.extend(t.await.unwrap());
-    }
-    let elapsed = started.elapsed();
-    all.sort_unstable();
-    let pick = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
-    Outcome {
-        rps: all.len() as f64 / elapsed.as_secs_f64(),
-        p50: pick(0.50),
-        p99: pick(0.99),
-        cpu_per_request: Duration::ZERO,
-    }
+    outcome(tasks, started, requests).await
 }
 
 fn arg(n: usize, default: usize) -> usize {

@@ -188,8 +188,20 @@ mod tests {
 
     #[test]
     fn only_an_object_is_claims() {
-        for bad in [r#"["i", null, "s"]"#, "null", "1", r#""x""#] {
-            assert!(serde_json::from_str::<SophonClaims>(bad).is_err(), "{bad}");
+        for (bad, found) in [
+            (r#"["i", null, "s"]"#, "sequence"),
+            ("null", "null"),
+            ("1", "integer `1`"),
+            (r#""x""#, "string \"x\""),
+        ] {
+            let err = serde_json::from_str::<SophonClaims>(bad).unwrap_err();
+            assert!(err.is_data(), "{bad}: {err}");
+            assert!(
+                err.to_string().starts_with(&format!(
+                    "invalid type: {found}, expected a JSON object (SophonClaims)"
+                )),
+                "{bad}: {err}"
+            );
         }
         let c: ParaClaims =
             serde_json::from_str(r#"{"exp": 1, "data": {"wallets": null, "email": null}}"#)
