@@ -151,6 +151,13 @@ async fn main() -> ExitCode {
     match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
         Ok(handle) => {
             wallet_auth::layer::metrics::describe();
+            // `install_recorder` runs no upkeep: without this timer every verification's histogram
+            // sample stays in memory until someone scrapes `/metrics`.
+            let upkeep = handle.clone();
+            wallet_auth::layer::metrics::spawn_upkeep(
+                wallet_auth::layer::metrics::UPKEEP_INTERVAL,
+                move || upkeep.run_upkeep(),
+            );
             let verifier = layer.verifier().clone();
             router = router.route(
                 "/metrics",

@@ -1,6 +1,8 @@
-//! The `wallet-auth` binary, run as a process: exact output and exit codes for inspect, verify
-//! (config, JWKS file, JWKS URL, secret file, signature only), keys and dev-token. JWKS URLs are
-//! served by a real axum server on 127.0.0.1.
+//! The `wallet-auth` binary, run as a process: exact output and exit codes for verify (config,
+//! JWKS file, JWKS URL, secret file, signature only), keys and dev-token. JWKS URLs are served by a
+//! real axum server on 127.0.0.1. `inspect` and the handling of a closed stdout are in
+//! `tests/cli_output.rs`; `exp`/`nbf`/`iat` edge cases, CLI against layer, in
+//! `tests/cli_time_claims.rs`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,183 +10,11 @@
     clippy::panic
 )]
 
-use std::io::Write as _;
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod cli_support;
 
-use axum::Router;
-use axum::routing::get;
+use cli_support::*;
 use serde_json::{Value, json};
 use test_support::{Hmac, RsaKey, b64, jwks, now, sign, sign_with_header, unsigned};
-
-const BIN: &str = env!("CARGO_BIN_EXE_wallet-auth");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn run_stdin(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
-
-/// Exit code, and the one stderr line of a failure.
-fn failed(o: &Output) -> (i32, String) {
-    let e = err(o);
-    assert_eq!(e.lines().count(), 1, "one line on stderr: {e:?}");
-    assert!(!e.contains("panicked"), "{e}");
-    (o.status.code().unwrap(), e.trim_end().to_owned())
-}
-
-fn json_out(o: &Output) -> Value {
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", err(o));
-    serde_json::from_str(&out(o)).unwrap()
-}
-
-/// A scratch directory for this test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wallet-auth-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &std::path::Path, name: &str, bytes: impl AsRef<[u8]>) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path.to_str().unwrap().to_owned()
-}
-
-/// Serve `GET /jwks` with `body` on 127.0.0.1 from a background thread.
-fn serve_jwks(body: String) -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            let app = Router::new().route("/jwks", get(move || async move { body.clone() }));
-            axum::serve(listener, app).await.unwrap();
-        });
-    });
-    addr
-}
-
-fn para_claims() -> Value {
-    json!({"sub": "u1", "iat": now() - 10, "exp": now() + 600,
-           "data": {"userId": "u1", "email": "u1@example.com", "wallets": [
-               {"id": "w", "type": "EVM", "address": "0xabc", "publicKey": ""}]}})
-}
-
-// --- inspect ------------------------------------------------------------------------------------
-
-const RFC7515_A1: &str = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const RFC7515_A1_K: &str =
-    "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
-
-#[test]
-fn inspect_decodes_without_verifying() {
-    let o = run(&["inspect", RFC7515_A1, "--at", "1300819200"]);
-    assert_eq!(o.status.code(), Some(0));
-    let s = out(&o);
-    assert!(s.starts_with(
-        "UNVERIFIED: decoded only. The signature and the claims have NOT been checked.\n"
-    ));
-    assert!(
-        s.contains("header:\n{\n  \"alg\": \"HS256\",\n  \"typ\": \"JWT\"\n}\n"),
-        "{s}"
-    );
-    assert!(s.contains("  \"iss\": \"joe\"\n"), "{s}");
-    assert!(s.contains("header rules: pass (alg HS256)\n"));
-    assert!(
-        s.contains("exp: 1300819380 (2011-03-22T18:43:00Z, expires in 3 min)\n"),
-        "{s}"
-    );
-    let o = run(&["inspect", RFC7515_A1, "--at", "1300819560"]);
-    assert!(out(&o).contains("exp: 1300819380 (2011-03-22T18:43:00Z, expired 3 min ago)\n"));
-
-    // Routing guesses, and stdin.
-    let key = RsaKey::generate("k");
-    let para = sign(&key, &para_claims());
-    let o = run_stdin(&["inspect", "-"], &format!("{para}\n"));
-    assert!(out(&o).contains("provider: para (no iss; para is the issuer-less provider)\n"));
-    let sophon = sign(
-        &key,
-        &json!({"iss": "https://auth.sophon.xyz", "exp": now() + 60}),
-    );
-    assert!(
-        out(&run(&["inspect", &sophon]))
-            .contains("provider: sophon (iss \"https://auth.sophon.xyz\")\n")
-    );
-    let dynamic = sign(
-        &key,
-        &json!({"iss": "app.dynamic.xyz/env-9", "exp": now() + 60}),
-    );
-    assert!(
-        out(&run(&["inspect", &dynamic])).contains("provider: dynamic (environment \"env-9\")\n")
-    );
-    let web3auth = sign(
-        &key,
-        &json!({"iss": "https://api-auth.web3auth.io", "exp": now() + 60}),
-    );
-    assert!(
-        out(&run(&["inspect", &web3auth]))
-            .contains("provider: web3auth (iss \"https://api-auth.web3auth.io\")\n")
-    );
-    let parra = sign_with_header(
-        &Hmac::hs256(b"s"),
-        &json!({"alg": "HS256", "cty": "parra-fpa;v=1"}),
-        &json!({"iss": "key-1", "exp": now() + 60}),
-    );
-    assert!(out(&run(&["inspect", &parra])).contains("provider: parra (cty \"parra-fpa;v=1\")\n"));
-
-    // A header that would be refused is shown, and said to be refused.
-    let t = unsigned(&json!({"alg": "none"}), &json!({"exp": 1}), "");
-    let s = out(&run(&["inspect", &t]));
-    assert!(
-        s.contains("header rules: would be refused: unsupported algorithm \"none\"\n"),
-        "{s}"
-    );
-}
-
-#[test]
-fn inspect_of_garbage_is_one_error_line() {
-    let o = run(&["inspect", "not-a-token"]);
-    assert_eq!(
-        failed(&o),
-        (
-            1,
-            "error: cannot decode the token: malformed token: a compact JWS has exactly 3 segments"
-                .into()
-        )
-    );
-    let o = run_stdin(&["inspect", "-"], "  \n");
-    assert_eq!(failed(&o), (2, "error: no token on stdin".into()));
-}
 
 // --- verify with explicit keys ------------------------------------------------------------------
 
@@ -297,12 +127,67 @@ fn verify_with_a_secret_file_uses_the_raw_bytes() {
     assert_eq!(failed(&o).0, 2);
 }
 
-#[allow(non_snake_case)]
-fn URL_SAFE_NO_PAD_decode(s: &str) -> Vec<u8> {
-    use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(s)
-        .unwrap()
+#[test]
+fn verify_with_explicit_keys_checks_claims_with_the_layers_policy() {
+    let dir = scratch("explicit-policy");
+    let secret = write(&dir, "secret", b"the secret");
+    let hs = Hmac::hs256(b"the secret");
+    let verify = |extra: &[&str], claims: &Value| {
+        let token = sign(&hs, claims);
+        let mut args = vec!["verify", "--secret-file", &secret, "--at", "1700000000"];
+        args.extend_from_slice(extra);
+        args.push(&token);
+        run(&args)
+    };
+    let claims = json!({"iss": "joe", "aud": ["a", "b"], "exp": 1_700_000_600});
+    // Several accepted issuers and audiences: the policy's wording.
+    assert_eq!(
+        failed(&verify(&["--iss", "ann", "--iss", "bob"], &claims)),
+        (
+            1,
+            "error: issuer Some(\"joe\") is not one of [\"ann\", \"bob\"]".into()
+        )
+    );
+    assert_eq!(
+        failed(&verify(&["--aud", "x", "--aud", "y"], &claims)),
+        (
+            1,
+            "error: audience [\"a\", \"b\"] is not one of [\"x\", \"y\"]".into()
+        )
+    );
+    let v = json_out(&verify(
+        &["--iss", "bob", "--iss", "joe", "--aud", "b"],
+        &claims,
+    ));
+    assert_eq!(v["claims"], claims);
+    // A registered claim of the wrong type is refused even when not asked about, as the layer
+    // refuses it.
+    assert_eq!(
+        failed(&verify(&[], &json!({"iss": 7, "exp": 1_700_000_600}))),
+        (1, "error: claim iss has the wrong type".into())
+    );
+    assert_eq!(
+        failed(&verify(
+            &[],
+            &json!({"aud": ["a", 1], "exp": 1_700_000_600})
+        )),
+        (1, "error: claim aud[1] has the wrong type".into())
+    );
+    // The leeway is the policy's: expired when now >= exp + leeway.
+    let c = json!({"exp": 1_700_000_000 - 10});
+    assert_eq!(json_out(&verify(&["--leeway", "11"], &c))["claims"], c);
+    assert_eq!(
+        failed(&verify(&["--leeway", "10"], &c)),
+        (
+            1,
+            "error: expired at 1699999990 (now 1700000000, leeway 10s)".into()
+        )
+    );
+    // An empty issuer is a usage error.
+    assert_eq!(
+        failed(&verify(&["--iss", ""], &claims)),
+        (2, "error: --iss: issuers must not be empty".into())
+    );
 }
 
 #[test]

@@ -212,7 +212,7 @@ pub fn config_toml(jwks_url: &str) -> String {
         r#"
         [jwks]
         allow_http = true
-        cooldown_secs = 0
+        cooldown_secs = 1
         timeout_secs = 2
 
         [para]

@@ -177,7 +177,9 @@ fn main() {
     let verifier = Verifier::builder()
         .provider(
             policy,
-            KeySource::from_decoding_key(&key.decoding_key()).unwrap(),
+            KeySource::Static(std::sync::Arc::new(
+                key.decoding_key().verifying_key().unwrap(),
+            )),
         )
         .token_cache_capacity(ENTRIES)
         .build()

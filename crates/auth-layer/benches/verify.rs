@@ -27,14 +27,14 @@ use std::task::{Context, Poll, Waker};
 use auth_layer::{AuthLayer, KeySource, Verifier};
 use axum::body::Body;
 use claims_core::{
-    Algorithm, DecodingKey, ParaClaims, ParraClaims, ParraIssuer, ParraKeyring, Policy,
-    Web3AuthClaims,
+    Algorithm, ParaClaims, ParraClaims, ParraIssuer, ParraKeyring, Policy, Web3AuthClaims,
 };
 use criterion::Criterion;
 use http::{Request, Response, header};
-use jsonwebtoken::Validation;
+use jsonwebtoken::{DecodingKey, Validation};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use test_support::jwt_algorithm;
 use test_support::{EcKey, EdKey, RsaKey, sign};
 use tower_layer::Layer as _;
 use tower_service::Service as _;
@@ -64,7 +64,7 @@ fn raw<C: DeserializeOwned + 'static>(
 }
 
 fn validation(alg: Algorithm, iss: Option<&str>, aud: Option<&str>) -> Validation {
-    let mut v = Validation::new(alg);
+    let mut v = Validation::new(jwt_algorithm(alg));
     v.leeway = 60;
     v.set_required_spec_claims(&["exp"]);
     match iss {
@@ -112,14 +112,19 @@ fn cases(now: i64) -> Vec<Case> {
     let token = sign(&rsa, &para_claims(now));
     let (cold, warm) = verifiers(
         Policy::para(),
-        KeySource::from_decoding_key(&rsa.decoding_key()).unwrap(),
+        KeySource::Static(std::sync::Arc::new(
+            rsa.decoding_key().verifying_key().unwrap(),
+        )),
     );
     cases.push(Case {
         name: "RS256",
         token,
         cold,
         warm,
-        raw: raw::<ParaClaims>(rsa.decoding_key(), validation(Algorithm::RS256, None, None)),
+        raw: raw::<ParaClaims>(
+            rsa.decoding_key().0,
+            validation(Algorithm::RS256, None, None),
+        ),
     });
 
     let ec = EcKey::generate("ec-1");
@@ -135,7 +140,9 @@ fn cases(now: i64) -> Vec<Case> {
     let token = sign(&ec, &claims);
     let (cold, warm) = verifiers(
         Policy::web3auth(aud.clone()).unwrap(),
-        KeySource::from_decoding_key(&ec.decoding_key()).unwrap(),
+        KeySource::Static(std::sync::Arc::new(
+            ec.decoding_key().verifying_key().unwrap(),
+        )),
     );
     cases.push(Case {
         name: "ES256",
@@ -143,7 +150,7 @@ fn cases(now: i64) -> Vec<Case> {
         cold,
         warm,
         raw: raw::<Web3AuthClaims>(
-            ec.decoding_key(),
+            ec.decoding_key().0,
             validation(
                 Algorithm::ES256,
                 Some("https://api-auth.web3auth.io"),
@@ -156,14 +163,19 @@ fn cases(now: i64) -> Vec<Case> {
     let token = sign(&ed, &para_claims(now));
     let (cold, warm) = verifiers(
         Policy::para().with_algorithms(&[Algorithm::EdDSA]).unwrap(),
-        KeySource::from_decoding_key(&ed.decoding_key()).unwrap(),
+        KeySource::Static(std::sync::Arc::new(
+            ed.decoding_key().verifying_key().unwrap(),
+        )),
     );
     cases.push(Case {
         name: "EdDSA",
         token,
         cold,
         warm,
-        raw: raw::<ParaClaims>(ed.decoding_key(), validation(Algorithm::EdDSA, None, None)),
+        raw: raw::<ParaClaims>(
+            ed.decoding_key().0,
+            validation(Algorithm::EdDSA, None, None),
+        ),
     });
 
     let secret = b"a long and random API key secret, 32+ bytes".to_vec();
@@ -184,7 +196,7 @@ fn cases(now: i64) -> Vec<Case> {
         token,
         cold,
         warm,
-        raw: raw::<ParraClaims>(DecodingKey::from_secret(&secret), v),
+        raw: raw::<ParraClaims>(DecodingKey::from_secret(&secret).unwrap(), v),
     });
     cases
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use claims_core::{Algorithm, DecodingKey, KeyLoadError, ParraKeyring, VerifyError, VerifyingKey};
+use claims_core::{Algorithm, KeyLoadError, ParraKeyring, VerifyError, VerifyingKey};
 use jwks_cache::{JwksSource, VerificationKey};
 
 use crate::error::AuthError;
@@ -63,10 +63,9 @@ impl ResolvedKey<'_> {
 }
 
 impl KeySource {
-    /// A static key from a `jsonwebtoken::DecodingKey` (e.g. `DecodingKey::from_rsa_pem`),
-    /// prepared once here.
-    pub fn from_decoding_key(key: &DecodingKey) -> Result<Self, KeyLoadError> {
-        VerifyingKey::from_decoding_key(key).map(|k| KeySource::Static(Arc::new(k)))
+    /// A static key from a PEM (SPKI RSA or P-256/P-384, or PKCS#1 RSA), prepared once here.
+    pub fn from_pem(pem: &str) -> Result<Self, KeyLoadError> {
+        VerifyingKey::from_pem(pem).map(|k| KeySource::Static(Arc::new(k)))
     }
 
     /// The JWKS sources behind this key source.

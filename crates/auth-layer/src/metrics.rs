@@ -21,6 +21,46 @@
 //! auth_layer::metrics::describe();
 //! auth_layer::metrics::record_jwks_stats(&cache);
 //! ```
+//!
+//! # Memory: run your recorder's upkeep
+//!
+//! Every verification records one [`VERIFICATION_SECONDS`] sample. A recorder that buffers
+//! histogram samples until something drains them grows with every request while nothing does:
+//! whoever installs the recorder must make sure it is drained periodically, whether or not
+//! anybody scrapes.
+//!
+//! With `metrics-exporter-prometheus` (0.18), samples wait in memory until
+//! `PrometheusHandle::render` (every scrape) or `PrometheusHandle::run_upkeep` folds them into the
+//! histogram's summary:
+//! - `PrometheusBuilder::install` / `build` (its `http-listener` or `push-gateway` features) spawn
+//!   an upkeep task themselves, every `upkeep_timeout` (default 5 s);
+//! - `PrometheusBuilder::install_recorder` / `build_recorder` (what you use to serve `/metrics`
+//!   from your own router) spawn nothing — `upkeep_timeout` has no effect there. Call
+//!   `run_upkeep` on a timer, for example with [`spawn_upkeep`] every [`UPKEEP_INTERVAL`], as the
+//!   example server does. Relying on scrapes alone is not enough: when the scraper stops, memory
+//!   grows (measured: about 21 bytes per request; the README's "Soak" section has the figures).
+//!
+//! Other recorders: check how they hold histograms between exports.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use auth_layer::metrics::{UPKEEP_INTERVAL, spawn_upkeep};
+//! use metrics_exporter_prometheus::PrometheusBuilder;
+//!
+//! let Ok(handle) = PrometheusBuilder::new().install_recorder() else {
+//!     return eprintln!("no /metrics: a recorder is already installed");
+//! };
+//! auth_layer::metrics::describe();
+//! let upkeep = handle.clone();
+//! let timer = spawn_upkeep(UPKEEP_INTERVAL, move || upkeep.run_upkeep());
+//! // ... serve `handle.render()` on `/metrics` (after `record_verifier_stats`) ...
+//! # let _ = handle.render();
+//! # timer.abort();
+//! # }
+//! ```
+
+use std::time::Duration;
 
 use jwks_cache::JwksCache;
 
@@ -58,6 +98,33 @@ pub const JWKS_BACKGROUND_REFRESHES: &str = "wallet_auth_jwks_background_refresh
 pub const JWKS_SKIPPED_KEYS: &str = "wallet_auth_jwks_skipped_keys_total";
 /// 1 when the JWKS source has a servable key set, else 0, by `url` (gauge).
 pub const JWKS_READY: &str = "wallet_auth_jwks_ready";
+
+/// How often the example server runs its recorder's upkeep: the same as
+/// `metrics-exporter-prometheus`'s own upkeep task (`PrometheusBuilder::upkeep_timeout`).
+pub const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Call `upkeep` every `every` (at least 1 ms) on a new tokio task, for as long as the runtime
+/// runs or until the returned handle is aborted; the first call comes one period after this one.
+/// For recorders that must be drained periodically, such as a Prometheus recorder installed with
+/// `install_recorder` (see [the module docs](self#memory-run-your-recorders-upkeep)).
+///
+/// # Panics
+///
+/// Outside a tokio runtime, like `tokio::spawn`.
+pub fn spawn_upkeep<F>(every: Duration, upkeep: F) -> tokio::task::JoinHandle<()>
+where
+    F: Fn() + Send + 'static,
+{
+    let every = every.max(Duration::from_millis(1));
+    tokio::spawn(async move {
+        let mut timer = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            timer.tick().await;
+            upkeep();
+        }
+    })
+}
 
 /// Register the descriptions of every metric with the installed recorder (optional; call once
 /// after installing it).

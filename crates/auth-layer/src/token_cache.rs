@@ -40,6 +40,10 @@ use crate::error::AuthError;
 /// are therefore roughly 20–40 MB.
 pub const DEFAULT_TOKEN_CACHE_CAPACITY: u64 = 10_000;
 
+/// Valid range of the verified-token cache's capacity: 0 (off) to 1,000,000 tokens (about 2 to
+/// 4 KiB each, see [`DEFAULT_TOKEN_CACHE_CAPACITY`]).
+pub const TOKEN_CACHE_CAPACITY_RANGE: std::ops::RangeInclusive<u64> = 0..=1_000_000;
+
 /// Tokens longer than this (in bytes) are verified every time and never cached.
 pub const MAX_CACHED_TOKEN_BYTES: usize = 4 * 1024;
 

@@ -19,7 +19,12 @@ use crate::authenticated::Authenticated;
 use crate::error::AuthError;
 use crate::keys::KeySource;
 use crate::providers::{ProviderEntry, ProviderSet};
-use crate::token_cache::{DEFAULT_TOKEN_CACHE_CAPACITY, Lookup, TokenCache, TokenDigest};
+
+/// Valid range of [`VerifierBuilder::max_token_bytes`]: 256 bytes to 64 KiB.
+pub const MAX_TOKEN_BYTES_RANGE: std::ops::RangeInclusive<usize> = 256..=65_536;
+use crate::token_cache::{
+    DEFAULT_TOKEN_CACHE_CAPACITY, Lookup, TOKEN_CACHE_CAPACITY_RANGE, TokenCache, TokenDigest,
+};
 
 /// Verifies tokens for a set of providers.
 ///
@@ -73,7 +78,8 @@ impl VerifierBuilder {
         self
     }
 
-    /// The largest token accepted, in bytes, before anything is decoded (default 8 KiB).
+    /// The largest token accepted, in bytes, before anything is decoded (default 8 KiB; valid:
+    /// [`MAX_TOKEN_BYTES_RANGE`]).
     pub fn max_token_bytes(mut self, max: usize) -> Self {
         self.max_token_bytes = Some(max);
         self
@@ -86,7 +92,8 @@ impl VerifierBuilder {
     }
 
     /// How many verified tokens to remember (default
-    /// [`DEFAULT_TOKEN_CACHE_CAPACITY`]); 0 turns the verified-token cache off.
+    /// [`DEFAULT_TOKEN_CACHE_CAPACITY`]; valid: [`TOKEN_CACHE_CAPACITY_RANGE`]); 0 turns the
+    /// verified-token cache off.
     pub fn token_cache_capacity(mut self, capacity: u64) -> Self {
         self.token_cache_capacity = Some(capacity);
         self
@@ -102,15 +109,35 @@ impl VerifierBuilder {
         self
     }
 
-    /// Build. Fails when two providers share an issuer or two are issuer-less.
+    /// Build. Fails when two providers share an issuer or two are issuer-less, or a setting is
+    /// outside its range ([`PolicyError::OutOfRange`]).
     pub fn build(self) -> Result<Verifier, PolicyError> {
         let capacity = self
             .token_cache_capacity
             .unwrap_or(DEFAULT_TOKEN_CACHE_CAPACITY);
+        let max_token_bytes = self.max_token_bytes.unwrap_or(DEFAULT_MAX_TOKEN_BYTES);
+        let as_u64 = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+        let checks = [
+            (
+                "max_token_bytes",
+                as_u64(max_token_bytes),
+                as_u64(*MAX_TOKEN_BYTES_RANGE.start())..=as_u64(*MAX_TOKEN_BYTES_RANGE.end()),
+            ),
+            ("token_cache_capacity", capacity, TOKEN_CACHE_CAPACITY_RANGE),
+        ];
+        for (setting, value, valid) in checks {
+            if !valid.contains(&value) {
+                return Err(PolicyError::OutOfRange {
+                    setting,
+                    value,
+                    valid: format!("{}..={}", valid.start(), valid.end()),
+                });
+            }
+        }
         Ok(Verifier {
             inner: Arc::new(Inner {
                 providers: ProviderSet::new(self.entries)?,
-                max_token_bytes: self.max_token_bytes.unwrap_or(DEFAULT_MAX_TOKEN_BYTES),
+                max_token_bytes,
                 jwks: self.jwks,
                 tokens: (capacity > 0).then(|| TokenCache::new(capacity)),
             }),

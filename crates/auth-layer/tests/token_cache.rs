@@ -71,7 +71,7 @@ impl JwksServer {
 fn para_verifier(server: &JwksServer, cache_on: bool) -> (Verifier, JwksSource) {
     let cache = JwksCache::builder()
         .allow_http(true)
-        .cooldown(std::time::Duration::ZERO)
+        .cooldown(std::time::Duration::from_secs(1))
         .build()
         .unwrap();
     let source = cache.source(&server.url).unwrap();

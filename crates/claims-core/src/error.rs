@@ -4,7 +4,7 @@
 //! command line; it never contains the token, a signature or key material. Values taken from the
 //! token (an issuer, an audience) are shortened before they are shown.
 
-use jsonwebtoken::Algorithm;
+use crate::algorithm::Algorithm;
 
 /// The part of a compact token that could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //! payloads), any `crit` extension (we understand none), duplicate members, and a `kid` longer
 //! than [`MAX_KID_LEN`].
 
-use jsonwebtoken::Algorithm;
+use crate::algorithm::Algorithm;
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{Malformed, Part, VerifyError};
@@ -111,42 +111,11 @@ impl Header {
 
 /// Map a JOSE `alg` name to an [`Algorithm`], exactly (case-sensitive).
 pub fn parse_algorithm(name: &str) -> Result<Algorithm, VerifyError> {
-    Ok(match name {
-        "HS256" => Algorithm::HS256,
-        "HS384" => Algorithm::HS384,
-        "HS512" => Algorithm::HS512,
-        "RS256" => Algorithm::RS256,
-        "RS384" => Algorithm::RS384,
-        "RS512" => Algorithm::RS512,
-        "PS256" => Algorithm::PS256,
-        "PS384" => Algorithm::PS384,
-        "PS512" => Algorithm::PS512,
-        "ES256" => Algorithm::ES256,
-        "ES384" => Algorithm::ES384,
-        "EdDSA" => Algorithm::EdDSA,
-        other => {
-            return Err(VerifyError::UnsupportedAlgorithm(crate::error::shorten(
-                other,
-            )));
-        }
-    })
+    name.parse()
+        .map_err(|_| VerifyError::UnsupportedAlgorithm(crate::error::shorten(name)))
 }
 
 /// The JOSE name of an algorithm.
 pub fn algorithm_name(alg: Algorithm) -> &'static str {
-    match alg {
-        Algorithm::HS256 => "HS256",
-        Algorithm::HS384 => "HS384",
-        Algorithm::HS512 => "HS512",
-        Algorithm::RS256 => "RS256",
-        Algorithm::RS384 => "RS384",
-        Algorithm::RS512 => "RS512",
-        Algorithm::PS256 => "PS256",
-        Algorithm::PS384 => "PS384",
-        Algorithm::PS512 => "PS512",
-        Algorithm::ES256 => "ES256",
-        Algorithm::ES384 => "ES384",
-        Algorithm::EdDSA => "EdDSA",
-        _ => "unknown",
-    }
+    alg.name()
 }

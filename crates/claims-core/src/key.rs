@@ -1,8 +1,7 @@
 //! Verification keys, parsed once: [`VerifyingKey`], and the [`SignatureKey`] trait that the
 //! verification step uses.
 //!
-//! `jsonwebtoken::DecodingKey` keeps raw key bytes and rebuilds the crypto library's key object on
-//! every verification. A [`VerifyingKey`] builds the aws-lc-rs key object once (when a JWKS is
+//! A [`VerifyingKey`] builds the aws-lc-rs key object once (when a JWKS is
 //! fetched or a configured key is loaded) and only verifies on the request path: an RSA key is
 //! parsed once per algorithm it is used with, an EC or Ed25519 key once, and an HMAC key is
 //! prepared once per hash.
@@ -12,9 +11,9 @@ use std::sync::OnceLock;
 use aws_lc_rs::signature::{self, ParsedPublicKey, RsaParameters, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind};
+use jsonwebtoken::{DecodingKey, DecodingKeyKind};
 
+use crate::algorithm::{Algorithm, AlgorithmFamily};
 use crate::error::{Malformed, Part, VerifyError};
 
 /// A key that can check a JWS signature.
@@ -30,33 +29,6 @@ pub trait SignatureKey {
         message: &[u8],
         signature: &str,
     ) -> Result<(), VerifyError>;
-}
-
-impl SignatureKey for DecodingKey {
-    fn family(&self) -> AlgorithmFamily {
-        DecodingKey::family(self)
-    }
-
-    fn verify_signature(
-        &self,
-        alg: Algorithm,
-        message: &[u8],
-        signature: &str,
-    ) -> Result<(), VerifyError> {
-        match jsonwebtoken::crypto::verify(signature, message, self, alg) {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(VerifyError::InvalidSignature),
-            Err(e) => Err(match e.kind() {
-                ErrorKind::Base64(_) => Malformed::Base64(Part::Signature).into(),
-                ErrorKind::InvalidKeyFormat
-                | ErrorKind::InvalidAlgorithm
-                | ErrorKind::InvalidRsaKey(_)
-                | ErrorKind::InvalidEcdsaKey
-                | ErrorKind::InvalidEddsaKey => VerifyError::KeyMismatch(alg),
-                _ => VerifyError::InvalidSignature,
-            }),
-        }
-    }
 }
 
 impl<K: SignatureKey + ?Sized> SignatureKey for &K {
@@ -105,7 +77,7 @@ const RSA_ALGS: [Algorithm; 6] = [
 /// ```
 /// use claims_core::{SignatureKey, VerifyingKey};
 /// let key = VerifyingKey::hmac(b"secret").unwrap();
-/// assert_eq!(key.family(), jsonwebtoken::AlgorithmFamily::Hmac);
+/// assert_eq!(key.family(), claims_core::AlgorithmFamily::Hmac);
 /// ```
 pub struct VerifyingKey {
     kind: Kind,
@@ -231,23 +203,21 @@ impl VerifyingKey {
         })
     }
 
-    /// Prepare a key from a `jsonwebtoken::DecodingKey` (components, DER from a PEM, or a
-    /// secret), e.g. one built with `DecodingKey::from_rsa_pem`.
-    pub fn from_decoding_key(key: &DecodingKey) -> Result<Self, KeyLoadError> {
+    /// A key from the PEM parsing of jsonwebtoken (kept private: its types are not ours).
+    fn from_decoding_key(key: &DecodingKey) -> Result<Self, KeyLoadError> {
+        use jsonwebtoken::AlgorithmFamily as Family;
         match (key.family(), key.kind()) {
-            (AlgorithmFamily::Hmac, DecodingKeyKind::SecretOrDer(secret)) => Self::hmac(secret),
-            (AlgorithmFamily::Rsa, DecodingKeyKind::RsaModulusExponent { n, e }) => Self::rsa(n, e),
-            (AlgorithmFamily::Rsa, DecodingKeyKind::SecretOrDer(der)) => {
+            (Family::Rsa, DecodingKeyKind::RsaModulusExponent { n, e }) => Self::rsa(n, e),
+            (Family::Rsa, DecodingKeyKind::SecretOrDer(der)) => {
                 let public = aws_lc_rs::rsa::PublicKey::from_der(der)
                     .map_err(|_| KeyLoadError::Invalid("RSA"))?;
                 let components = RsaPublicKeyComponents::<Vec<u8>>::from(&public);
                 Self::rsa(&components.n, &components.e)
             }
-            (AlgorithmFamily::Ec, DecodingKeyKind::SecretOrDer(bytes)) => {
+            (Family::Ec, DecodingKeyKind::SecretOrDer(bytes)) => {
                 Self::ec_from_bytes(EcCurve::P256, bytes)
                     .or_else(|_| Self::ec_from_bytes(EcCurve::P384, bytes))
             }
-            (AlgorithmFamily::Ed, DecodingKeyKind::SecretOrDer(bytes)) => Self::ed25519(bytes),
             _ => Err(KeyLoadError::Invalid("unsupported")),
         }
     }

@@ -12,18 +12,18 @@
 //! [`parra_issuer`] mints Parra access tokens.
 //!
 //! ```
-//! use claims_core::{ParraClaims, ParraIssuer, Policy, verify};
-//! use jsonwebtoken::DecodingKey;
+//! use claims_core::{ParraClaims, ParraIssuer, Policy, VerifyingKey, verify};
 //!
 //! let secret = b"the API key secret".to_vec();
 //! let token = ParraIssuer::new("key-1", secret.clone(), "tenant-1")?.issue("user|7", 1_700_000_000)?;
 //! let policy = Policy::parra([("key-1", "tenant-1")])?;
-//! let key = DecodingKey::from_secret(&secret);
+//! let key = VerifyingKey::hmac(&secret)?;
 //! let verified = verify::<ParraClaims, _>(&token, &policy, |_, _| Ok(&key), 1_700_000_060)?;
 //! assert_eq!(verified.identity.user_id, "user|7");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod algorithm;
 pub mod claims;
 pub mod error;
 pub mod header;
@@ -36,6 +36,7 @@ pub mod route;
 pub mod token;
 pub mod verify;
 
+pub use algorithm::{Algorithm, AlgorithmFamily, UnknownAlgorithm};
 pub use claims::{
     AnyClaims, Audience, DynamicClaims, DynamicCredential, NumericDate, ParaClaims, ParaData,
     ParaWallet, ParraClaims, ParraGrants, ProviderClaims, Registered, SophonClaims, Web3AuthClaims,
@@ -44,7 +45,6 @@ pub use claims::{
 pub use error::{Malformed, Part, VerifyError};
 pub use header::{Header, MAX_KID_LEN};
 pub use identity::{Identity, Wallet, wallet_value_eq};
-pub use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
 pub use key::{EcCurve, KeyLoadError, SignatureKey, VerifyingKey};
 pub use parra_issuer::{ParraError, ParraIssuer, ParraKeyring, TokenResponse};
 pub use policy::{DEFAULT_LEEWAY, Policy, PolicyError};

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use jsonwebtoken::{Algorithm, AlgorithmFamily};
+use crate::algorithm::{Algorithm, AlgorithmFamily};
 
 use crate::Provider;
 
@@ -28,6 +28,7 @@ pub const DYNAMIC_ADDITIONAL_AUTH_SCOPE: &str = "requiresAdditionalAuth";
 
 /// A policy that cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PolicyError {
     /// The algorithm list is empty or mixes families (HMAC with public-key algorithms).
     #[error("the allowed algorithms must be non-empty and of one family")]
@@ -41,6 +42,16 @@ pub enum PolicyError {
     /// More than one provider without an issuer.
     #[error("at most one provider without an issuer (para) can be configured")]
     SeveralIssuerless,
+    /// A setting is outside its documented valid range.
+    #[error("{setting} = {value} is outside its valid range {valid}")]
+    OutOfRange {
+        /// The setting (`max_token_bytes`).
+        setting: &'static str,
+        /// The value given.
+        value: u64,
+        /// The valid range (`256..=65536`).
+        valid: String,
+    },
 }
 
 /// What a provider's tokens must satisfy. See the constructors for each provider's rules.

@@ -5,7 +5,7 @@
 //! on that struct. Nothing is parsed twice and nothing from the token is trusted before the
 //! signature is.
 
-use jsonwebtoken::Algorithm;
+use crate::algorithm::Algorithm;
 
 use crate::claims::{AnyClaims, ProviderClaims};
 use crate::error::{Malformed, Part, VerifyError, shorten};
@@ -34,12 +34,11 @@ pub fn now() -> i64 {
 /// algorithm, as of `now` (seconds since the epoch).
 ///
 /// ```
-/// use claims_core::{Policy, ParraClaims, ParraIssuer, verify};
-/// use jsonwebtoken::DecodingKey;
+/// use claims_core::{Policy, ParraClaims, ParraIssuer, VerifyingKey, verify};
 /// let issuer = ParraIssuer::new("key-1", b"a long and random secret".to_vec(), "tenant-1").unwrap();
 /// let token = issuer.issue("user|1", 1_700_000_000).unwrap();
 /// let policy = Policy::parra([("key-1", "tenant-1")]).unwrap();
-/// let key = DecodingKey::from_secret(b"a long and random secret");
+/// let key = VerifyingKey::hmac(b"a long and random secret").unwrap();
 /// let v = verify::<ParraClaims, _>(&token, &policy, |_, _| Ok(&key), 1_700_000_100).unwrap();
 /// assert_eq!(v.identity.user_id, "user|1");
 /// ```

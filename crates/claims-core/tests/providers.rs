@@ -10,7 +10,7 @@
 
 use claims_core::*;
 use serde_json::{Value, json};
-use test_support::{EcKey, Hmac, RsaKey, b64, sign, sign_with_header, unsigned};
+use test_support::{DecodingKey, EcKey, Hmac, RsaKey, b64, sign, sign_with_header, unsigned};
 
 const NOW: i64 = 1_750_000_000;
 
@@ -22,7 +22,7 @@ fn check<C: ProviderClaims + PartialEq>(
     key: &DecodingKey,
 ) -> Result<Verified<C>, VerifyError> {
     let via_decoding_key = verify::<C, _>(token, policy, |_, _| Ok(key), NOW);
-    let parsed = VerifyingKey::from_decoding_key(key).unwrap();
+    let parsed = key.verifying_key().unwrap();
     let via_verifying_key = verify::<C, _>(token, policy, |_, _| Ok(&parsed), NOW);
     assert_eq!(via_decoding_key, via_verifying_key);
     via_decoding_key

@@ -16,7 +16,8 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use claims_core::*;
 use serde_json::{Value, json};
 use test_support::{
-    EcKey, EdKey, Hmac, RsaKey, Signer, b64, sign, sign_raw, sign_with_header, unsigned,
+    DecodingKey, EcKey, EdKey, Hmac, RsaKey, Signer, b64, sign, sign_raw, sign_with_header,
+    unsigned,
 };
 
 const NOW: i64 = 1_750_000_000;

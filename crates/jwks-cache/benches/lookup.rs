@@ -19,7 +19,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
-use jsonwebtoken::Algorithm;
+use jwks_cache::Algorithm;
 use jwks_cache::{FetchError, FetchedJwks, JwksCache, JwksFetcher, parse_jwks};
 use serde_json::json;
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use jsonwebtoken::Algorithm;
+use claims_core::Algorithm;
 
 /// The configuration or a JWKS URL was refused when the cache or a source was set up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,9 +32,19 @@ pub enum ConfigError {
         /// The scheme found.
         scheme: String,
     },
-    /// Two settings contradict each other or one is out of range.
+    /// Two settings contradict each other.
     #[error("invalid jwks-cache setting: {0}")]
     InvalidSetting(String),
+    /// A setting is outside its documented valid range.
+    #[error("{setting} = {value} is outside its valid range {valid}")]
+    OutOfRange {
+        /// The builder setting (`cooldown`).
+        setting: &'static str,
+        /// The value given.
+        value: String,
+        /// The valid range (`1s..=3600s`).
+        valid: String,
+    },
     /// The HTTP client could not be built (for example, no TLS roots).
     #[error("cannot build the JWKS HTTP client: {0}")]
     HttpClient(String),
@@ -100,6 +110,9 @@ pub enum FetchError {
     /// The body was read but is not a JWKS document.
     #[error(transparent)]
     Parse(#[from] ParseError),
+    /// The fetch task ended before it finished (its runtime shut down, or it panicked).
+    #[error("JWKS fetch was cancelled before it finished")]
+    Cancelled,
 }
 
 /// No verification key could be handed out for a token.

@@ -1,8 +1,8 @@
 //! A JSON Web Key Set cache that stays correct under key rotation, unknown-kid floods and outages.
 //!
 //! One [`JwksCache`] serves many JWKS URLs; each URL is a [`JwksSource`] with its own state. A fetched set is parsed
-//! once into [`VerificationKey`]s (a ready [`jsonwebtoken::DecodingKey`] plus `kid`, `kty`, `crv`, `alg`, `use`,
-//! `key_ops`); the request path is a lock-free `ArcSwap` load and a `HashMap` lookup.
+//! once into [`VerificationKey`]s (the crypto library's key object, built once, plus `kid`, `kty`, `crv`, `alg`,
+//! `use`, `key_ops`); the request path is a lock-free `ArcSwap` load and a `HashMap` lookup.
 //!
 //! The pipeline, one module per step:
 //!
@@ -21,13 +21,30 @@
 //! let google = cache.source("https://www.googleapis.com/oauth2/v3/certs")?;
 //! // At startup: `cache.prefetch().await` warms every source; the service starts even if it fails.
 //! // On each request, with the token header's kid and alg:
-//! //     let key = google.key(header.kid.as_deref(), header.alg).await?;
-//! //     jsonwebtoken::decode::<Claims>(token, key.decoding_key(), &validation)?;
+//! //     let key = google.key(header.kid(), alg).await?;
+//! //     claims_core::verify_signature(&token, alg, key.verifying_key())?;
 //! # let _ = google;
 //! # Ok(()) }
 //! ```
 //!
 //! Timing uses [`tokio::time::Instant`], so tests can run on tokio's paused clock.
+//!
+//! # Fetches and dropped waiters
+//!
+//! Every fetch (cold, unknown `kid`, background, [`JwksSource::refresh`]) runs on a tokio task
+//! of its own; the lookups that wait for it only await its outcome. A waiter dropped at any
+//! `.await` — the client went away, a `tower_http::timeout::TimeoutLayer` fired, a gRPC deadline
+//! passed — changes nothing: the fetch completes, stores the set, retires the keys that left it
+//! (so caches of tokens verified with them drop those tokens) and frees the single-flight slot.
+//! A fetch that never answers is cut at the [timeout](JwksCacheBuilder::timeout), whatever the
+//! fetcher does.
+//!
+//! Without a tokio runtime (a lookup polled by another executor, with a custom [`JwksFetcher`]:
+//! the built-in one needs tokio), there is nothing to spawn on: a fetch runs inside the lookups
+//! that await it and is driven by whoever awaits it (a fetch all of whose waiters are dropped
+//! resumes with the next lookup that joins it); no background refresh runs, so once a set has
+//! expired the next lookup refreshes it before answering, and a rotation still takes effect
+//! within the TTL. The cache's own fetch timeout needs tokio's timer and does not apply there.
 
 mod cache;
 mod config;
@@ -39,14 +56,16 @@ mod source;
 mod stats;
 
 pub use cache::JwksCache;
+pub use claims_core::Algorithm;
 pub use config::{
-    DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_COOLDOWN, DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_MAX_KEYS, DEFAULT_MAX_TTL, DEFAULT_MIN_TTL, DEFAULT_NEGATIVE_CACHE_CAPACITY,
-    DEFAULT_STALE_WINDOW, DEFAULT_TIMEOUT, DEFAULT_TTL, JwksCacheBuilder, REFRESH_AHEAD,
+    BACKOFF_RANGE, COOLDOWN_RANGE, DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_COOLDOWN,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_KEYS, DEFAULT_MAX_TTL, DEFAULT_MIN_TTL,
+    DEFAULT_NEGATIVE_CACHE_CAPACITY, DEFAULT_STALE_WINDOW, DEFAULT_TIMEOUT, DEFAULT_TTL,
+    JwksCacheBuilder, MAX_BODY_BYTES_RANGE, MAX_KEYS_RANGE, NEGATIVE_CACHE_CAPACITY_RANGE,
+    REFRESH_AHEAD, STALE_WINDOW_RANGE, TIMEOUT_RANGE, TTL_RANGE,
 };
 pub use error::{ConfigError, FetchError, KeyError, ParseError};
 pub use fetch::{FetchedJwks, HttpFetcher, HttpFetcherBuilder, JwksFetcher};
-pub use jsonwebtoken::Algorithm;
 pub use parse::{
     Curve, KeyType, MAX_RSA_BITS, MIN_RSA_BITS, ParsedJwks, SkipReason, SkippedKey,
     VerificationKey, parse_jwks,

@@ -1,7 +1,7 @@
 //! JWKS JSON → parsed verification keys, once per fetch.
 //!
-//! Every JWK is checked and turned into a [`VerificationKey`] (a ready [`DecodingKey`] plus the metadata selection
-//! needs). A JWK that is unusable is *skipped* with a [`SkipReason`]; it never takes the rest of the set down.
+//! Every JWK is checked and turned into a [`VerificationKey`] (the crypto library's key object, built once, plus the
+//! metadata selection needs). A JWK that is unusable is *skipped* with a [`SkipReason`]; it never takes the rest of the set down.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use claims_core::{EcCurve, VerifyingKey};
-use jsonwebtoken::DecodingKey;
 use serde_json::{Map, Value};
 
 use crate::error::ParseError;
@@ -124,7 +123,6 @@ pub struct VerificationKey {
     key_ops: Option<Vec<String>>,
     rsa_bits: Option<u32>,
     material: Material,
-    decoding_key: DecodingKey,
     verifying_key: Arc<VerifyingKey>,
     retired: AtomicBool,
 }
@@ -162,11 +160,6 @@ impl VerificationKey {
     pub fn rsa_bits(&self) -> Option<u32> {
         self.rsa_bits
     }
-    /// The ready-to-use `jsonwebtoken` key.
-    pub fn decoding_key(&self) -> &DecodingKey {
-        &self.decoding_key
-    }
-
     /// The key prepared for verification (the crypto library's key object, built once when the
     /// set was fetched): what the request path verifies with.
     pub fn verifying_key(&self) -> &VerifyingKey {
@@ -307,7 +300,7 @@ impl fmt::Display for SkippedKey {
 /// assert_eq!(parsed.keys()[0].kid(), Some("ed"));
 /// assert_eq!(parsed.skipped().len(), 1);
 /// assert_eq!(parsed.skipped()[0].to_string(), r#"kid "hmac": symmetric (oct) keys are refused in a remote JWKS"#);
-/// let key = parsed.select(Some("ed"), jsonwebtoken::Algorithm::EdDSA)?;
+/// let key = parsed.select(Some("ed"), jwks_cache::Algorithm::EdDSA)?;
 /// assert_eq!(key.kid(), Some("ed"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -430,13 +423,12 @@ fn rebuild(key: &VerificationKey) -> VerificationKey {
         key_ops: key.key_ops.clone(),
         rsa_bits: key.rsa_bits,
         material: key.material.clone(),
-        decoding_key: key.decoding_key.clone(),
         verifying_key: Arc::clone(&key.verifying_key),
         retired: AtomicBool::new(false),
     }
 }
 
-/// A JWK that passed the structural checks, not yet turned into a `DecodingKey`.
+/// A JWK that passed the structural checks, not yet turned into a key object.
 struct Candidate {
     kid: Option<String>,
     alg: Option<String>,
@@ -553,9 +545,9 @@ fn rsa_bits(n: &[u8]) -> u32 {
     }
 }
 
-/// Validates the key material and builds the `DecodingKey` (the expensive, once-per-fetch part).
+/// Validates the key material and builds the key object (the expensive, once-per-fetch part).
 fn build_key(c: Candidate) -> Result<VerificationKey, SkipReason> {
-    let (kty, crv, bits, decoding_key, verifying_key) = match &c.material {
+    let (kty, crv, bits, verifying_key) = match &c.material {
         Material::Rsa { n, e } => {
             let bits = rsa_bits(n);
             if bits < MIN_RSA_BITS {
@@ -570,13 +562,7 @@ fn build_key(c: Candidate) -> Result<VerificationKey, SkipReason> {
                 return Err(SkipReason::RsaBadExponent);
             }
             let verifying = VerifyingKey::rsa(n, e).map_err(|_| SkipReason::RsaBadExponent)?;
-            (
-                KeyType::Rsa,
-                None,
-                Some(bits),
-                DecodingKey::from_rsa_raw_components(n, e),
-                verifying,
-            )
+            (KeyType::Rsa, None, Some(bits), verifying)
         }
         Material::Ec { crv, x, y } => {
             let len = crv.coordinate_len();
@@ -595,26 +581,14 @@ fn build_key(c: Candidate) -> Result<VerificationKey, SkipReason> {
             // Parsing validates the point (on the curve, not the identity).
             let verifying = VerifyingKey::ec_from_bytes(curve, &point)
                 .map_err(|_| SkipReason::InvalidEcPoint)?;
-            (
-                KeyType::Ec,
-                Some(*crv),
-                None,
-                DecodingKey::from_ec_der(&point),
-                verifying,
-            )
+            (KeyType::Ec, Some(*crv), None, verifying)
         }
         Material::Okp { crv, x } => {
             if x.len() != crv.coordinate_len() {
                 return Err(SkipReason::InvalidOkpKey);
             }
             let verifying = VerifyingKey::ed25519(x).map_err(|_| SkipReason::InvalidOkpKey)?;
-            (
-                KeyType::Okp,
-                Some(*crv),
-                None,
-                DecodingKey::from_ed_der(x),
-                verifying,
-            )
+            (KeyType::Okp, Some(*crv), None, verifying)
         }
     };
     Ok(VerificationKey {
@@ -627,7 +601,6 @@ fn build_key(c: Candidate) -> Result<VerificationKey, SkipReason> {
         key_ops: c.key_ops,
         rsa_bits: bits,
         material: c.material,
-        decoding_key,
         verifying_key: Arc::new(verifying_key),
         retired: AtomicBool::new(false),
     })

@@ -15,28 +15,14 @@
 
 use std::sync::Arc;
 
-use jsonwebtoken::Algorithm;
+use claims_core::Algorithm;
 
 use crate::error::KeyError;
 use crate::parse::{Curve, KeyType, ParsedJwks, VerificationKey};
 
-/// The JOSE name of an algorithm.
+/// The JOSE name of an algorithm (the same as [`Algorithm::name`]).
 pub fn alg_name(alg: Algorithm) -> &'static str {
-    match alg {
-        Algorithm::HS256 => "HS256",
-        Algorithm::HS384 => "HS384",
-        Algorithm::HS512 => "HS512",
-        Algorithm::ES256 => "ES256",
-        Algorithm::ES384 => "ES384",
-        Algorithm::RS256 => "RS256",
-        Algorithm::RS384 => "RS384",
-        Algorithm::RS512 => "RS512",
-        Algorithm::PS256 => "PS256",
-        Algorithm::PS384 => "PS384",
-        Algorithm::PS512 => "PS512",
-        Algorithm::EdDSA => "EdDSA",
-        _ => "unknown",
-    }
+    alg.name()
 }
 
 /// The key type (and curve) a token algorithm requires, or `None` for algorithms never served from a JWKS.

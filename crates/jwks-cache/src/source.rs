@@ -10,16 +10,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
+use claims_core::Algorithm;
 use futures_util::FutureExt as _;
 use futures_util::future::{BoxFuture, Shared};
-use jsonwebtoken::Algorithm;
 use rand::Rng as _;
 use tokio::time::Instant;
 
 use crate::config::{Config, REFRESH_AHEAD};
 use crate::error::ParseError;
 use crate::error::{FetchError, KeyError};
-use crate::fetch::JwksFetcher;
+use crate::fetch::{FetchedJwks, JwksFetcher};
 use crate::parse::{ParsedJwks, SkippedKey, VerificationKey, parse_jwks_reusing};
 use crate::select::required_key;
 use crate::stats::{Counters, Stats, bump};
@@ -78,6 +78,8 @@ struct Schedule {
     retry_at: Option<Instant>,
     /// The fetch in progress, shared by every waiter.
     inflight: Option<SharedFetch>,
+    /// Numbers the fetches, so that an abandoned fetch only clears its own slot.
+    generation: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -85,6 +87,8 @@ enum Reason {
     Cold,
     UnknownKid,
     Background,
+    /// The set has expired and no tokio runtime can run a background refresh: the lookup drives it.
+    Expired,
     Explicit,
 }
 
@@ -113,7 +117,7 @@ pub(crate) struct SourceInner {
 /// assert!(!source.is_ready());
 /// assert!(source.current().is_none());
 /// // HMAC is never served from a remote set, whatever the set holds.
-/// let err = source.key(Some("k1"), jsonwebtoken::Algorithm::HS256).await.unwrap_err();
+/// let err = source.key(Some("k1"), jwks_cache::Algorithm::HS256).await.unwrap_err();
 /// assert!(matches!(err, KeyError::UnsupportedAlgorithm(_)));
 /// # Ok(()) }
 /// ```
@@ -218,8 +222,14 @@ impl JwksSource {
             let guard = inner.current.load();
             match guard.as_ref() {
                 Some(set) if inner.servable(set, now) => {
-                    if now >= set.refresh_at() {
-                        inner.refresh_in_background(now);
+                    if now >= set.refresh_at()
+                        && !inner.refresh_in_background(now)
+                        && now >= set.expires_at
+                    {
+                        // No tokio runtime to refresh in the background: an expired set is
+                        // refreshed by the lookups themselves, so a rotation still takes effect.
+                        drop(guard);
+                        return inner.expired_without_runtime(kid, alg, now).await;
                     }
                     match set.parsed.select(kid, alg) {
                         Ok(key) => {
@@ -249,7 +259,10 @@ impl SourceInner {
     }
 
     fn servable(&self, set: &KeySet, now: Instant) -> bool {
-        now < set.expires_at + self.cfg.stale_window
+        // A window too large for the clock never ends.
+        set.expires_at
+            .checked_add(self.cfg.stale_window)
+            .is_none_or(|end| now < end)
     }
 
     fn nanos(&self, at: Instant) -> u64 {
@@ -348,27 +361,47 @@ impl SourceInner {
         result
     }
 
-    /// Starts one background refresh if none runs and no retry delay is pending.
-    fn refresh_in_background(self: &Arc<Self>, now: Instant) {
+    /// Starts one background refresh if none runs and no retry delay is pending. `false` when
+    /// there is no tokio runtime to run it on.
+    fn refresh_in_background(self: &Arc<Self>, now: Instant) -> bool {
         if self.nanos(now) < self.background_gate.load(Ordering::Acquire) {
-            return;
+            return true;
         }
-        let Ok(handle) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        let mut started = false;
-        let fetch = self.fetch_if(now, Reason::Background, |s| {
-            started = s.retry_at.is_none_or(|at| now >= at);
-            started
+        if tokio::runtime::Handle::try_current().is_err() {
+            return false;
+        }
+        // The fetch runs on its own task (see `fetch_if`); nobody needs to await it.
+        let _ = self.fetch_if(now, Reason::Background, |s| {
+            s.retry_at.is_none_or(|at| now >= at)
         });
-        if let (true, Some(fetch)) = (started, fetch) {
-            handle.spawn(async move {
-                let _ = fetch.await;
-            });
+        true
+    }
+
+    /// Without a runtime, an expired set: refresh it (or join the refresh in progress) unless a
+    /// retry is not yet due, then select as usual.
+    async fn expired_without_runtime(
+        self: &Arc<Self>,
+        kid: Option<&str>,
+        alg: Algorithm,
+        now: Instant,
+    ) -> Result<Arc<VerificationKey>, KeyError> {
+        if let Some(fetch) = self.fetch_if(now, Reason::Expired, |s| {
+            s.retry_at.is_none_or(|at| now >= at)
+        }) {
+            let _ = fetch.await;
+        }
+        match self.select_now(kid, alg) {
+            Err(KeyError::NoMatchingKey { .. }) => self.unknown_kid(kid, alg, Instant::now()).await,
+            other => other,
         }
     }
 
     /// Joins the fetch in progress, or starts one when `allowed`; `None` when refused.
+    ///
+    /// The fetch runs on its own tokio task: the returned future only awaits its outcome, so a
+    /// waiter dropped at any point (client gone, `TimeoutLayer`, gRPC deadline) changes nothing —
+    /// the fetch completes, stores the set, retires removed keys and frees the slot. Without a
+    /// runtime the fetch runs inside the shared future itself and is driven by whoever awaits it.
     fn fetch_if(
         self: &Arc<Self>,
         now: Instant,
@@ -390,18 +423,34 @@ impl SourceInner {
         bump(&self.counters.fetches);
         match reason {
             Reason::UnknownKid => bump(&self.counters.unknown_kid_refreshes),
-            Reason::Background => bump(&self.counters.background_refreshes),
+            Reason::Background | Reason::Expired => bump(&self.counters.background_refreshes),
             Reason::Cold | Reason::Explicit => {}
         }
+        s.generation = s.generation.wrapping_add(1);
+        let generation = s.generation;
         let me = Arc::clone(self);
-        let fetch = async move { me.run_fetch().await }.boxed().shared();
+        let work = async move { me.run_fetch(generation).await };
+        let fetch = match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                let task = handle.spawn(work);
+                async move { task.await.unwrap_or(Err(FetchError::Cancelled)) }.boxed()
+            }
+            Err(_) => work.boxed(),
+        }
+        .shared();
         s.inflight = Some(fetch.clone());
         Some(fetch)
     }
 
-    async fn run_fetch(self: Arc<Self>) -> Result<(), FetchError> {
+    async fn run_fetch(self: Arc<Self>, generation: u64) -> Result<(), FetchError> {
         tracing::debug!(url = %self.url, "fetching JWKS");
+        let mut abandoned = Abandoned {
+            inner: &self,
+            generation,
+            armed: true,
+        };
         let result = self.fetch_and_store().await;
+        abandoned.armed = false;
         let now = Instant::now();
         let mut s = self.lock();
         s.inflight = None;
@@ -414,7 +463,7 @@ impl SourceInner {
             Err(error) => {
                 s.failures = s.failures.saturating_add(1);
                 let delay = self.backoff(s.failures);
-                let retry_at = now + delay;
+                let retry_at = now.checked_add(delay).unwrap_or(now);
                 s.retry_at = Some(retry_at);
                 self.background_gate
                     .store(self.nanos(retry_at), Ordering::Release);
@@ -436,8 +485,22 @@ impl SourceInner {
         base.mul_f64(0.5 + 0.5 * rand::rng().random::<f64>())
     }
 
+    /// The fetcher's answer, bounded by the fetch timeout whatever the fetcher does (on a runtime
+    /// with timers; without a runtime the fetcher's own timeout is all there is).
+    async fn fetch_bounded(&self) -> Result<FetchedJwks, FetchError> {
+        let fetch = self.fetcher.fetch(&self.url);
+        match self.cfg.fetch_timeout {
+            Some(limit) if tokio::runtime::Handle::try_current().is_ok() => {
+                tokio::time::timeout(limit, fetch)
+                    .await
+                    .unwrap_or(Err(FetchError::Timeout(limit)))
+            }
+            _ => fetch.await,
+        }
+    }
+
     async fn fetch_and_store(&self) -> Result<(), FetchError> {
-        let fetched = self.fetcher.fetch(&self.url).await?;
+        let fetched = self.fetch_bounded().await?;
         let previous = self.current.load_full();
         let parsed = parse_jwks_reusing(
             &fetched.body,
@@ -461,7 +524,7 @@ impl SourceInner {
         let set = Arc::new(KeySet {
             parsed,
             fetched_at: now,
-            expires_at: now + ttl,
+            expires_at: now.checked_add(ttl).unwrap_or(now),
         });
         tracing::info!(url = %self.url, keys = set.keys().len(), skipped = set.skipped().len(), ttl = ?ttl, "JWKS fetched");
         let retired = previous.map(|previous| {
@@ -479,5 +542,27 @@ impl SourceInner {
             key.retire();
         }
         Ok(())
+    }
+}
+
+/// Frees the single-flight slot of a fetch that never finished: its task was cancelled (runtime
+/// shut down) or, without a runtime, its shared future was dropped by every waiter.
+struct Abandoned<'a> {
+    inner: &'a SourceInner,
+    generation: u64,
+    armed: bool,
+}
+
+impl Drop for Abandoned<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let mut s = self.inner.lock();
+        if s.generation == self.generation {
+            s.inflight = None;
+            self.inner.background_gate.store(0, Ordering::Release);
+            tracing::debug!(url = %self.inner.url, "JWKS fetch abandoned; the next lookup may fetch again");
+        }
     }
 }

@@ -11,7 +11,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use jsonwebtoken::Algorithm::{ES256, EdDSA, RS256};
+use jwks_cache::Algorithm::{ES256, EdDSA, RS256};
 use jwks_cache::{ConfigError, FetchError, JwksCache, KeyError};
 use serde_json::json;
 use support::{Behaviour, JwksServer, TestKey, jwks, paused_builder, until, verify};
@@ -339,22 +339,54 @@ fn urls_are_checked_when_a_source_is_registered() {
 }
 
 #[test]
-fn contradictory_settings_are_refused() {
-    let err = JwksCache::builder()
-        .min_ttl(Duration::from_secs(10))
-        .max_ttl(Duration::from_secs(5))
-        .build();
-    assert!(matches!(err, Err(ConfigError::InvalidSetting(_))));
-    assert!(matches!(
-        JwksCache::builder().max_keys(0).build(),
-        Err(ConfigError::InvalidSetting(_))
-    ));
-    assert!(
-        JwksCache::builder()
-            .backoff_initial(Duration::ZERO)
-            .build()
-            .is_err()
+fn settings_outside_their_range_are_refused_naming_the_setting() {
+    let secs = Duration::from_secs;
+    let refused = |b: jwks_cache::JwksCacheBuilder| match b.build() {
+        Err(ConfigError::OutOfRange { setting, valid, .. }) => (setting, valid),
+        other => panic!("expected OutOfRange, got {other:?}"),
+    };
+    let b = JwksCache::builder;
+    assert_eq!(
+        refused(b().min_ttl(secs(10)).max_ttl(secs(5))),
+        ("max_ttl", "10s..=604800s".to_owned())
     );
+    assert_eq!(
+        refused(b().ttl(Duration::ZERO)),
+        ("ttl", "60s..=86400s".to_owned())
+    );
+    assert_eq!(
+        refused(b().max_keys(0)),
+        ("max_keys", "1..=1000".to_owned())
+    );
+    assert_eq!(
+        refused(b().backoff_initial(Duration::ZERO)),
+        ("backoff_initial", "100ms..=3600s".to_owned())
+    );
+    assert_eq!(
+        refused(b().timeout(Duration::ZERO)),
+        ("timeout", "100ms..=60s".to_owned())
+    );
+    assert_eq!(
+        refused(b().cooldown(secs(99_999_999_999_999))),
+        ("cooldown", "1s..=3600s".to_owned())
+    );
+    assert_eq!(
+        refused(b().stale_window(Duration::MAX)),
+        ("stale_window", "0ns..=604800s".to_owned())
+    );
+    let err = b().cooldown(Duration::ZERO).build().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cooldown = 0ns is outside its valid range 1s..=3600s"
+    );
+    // The ends of every range are accepted.
+    b().timeout(*jwks_cache::TIMEOUT_RANGE.end())
+        .cooldown(*jwks_cache::COOLDOWN_RANGE.start())
+        .stale_window(*jwks_cache::STALE_WINDOW_RANGE.end())
+        .max_ttl(*jwks_cache::TTL_RANGE.end())
+        .max_keys(*jwks_cache::MAX_KEYS_RANGE.end())
+        .build()
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

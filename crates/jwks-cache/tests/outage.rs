@@ -11,7 +11,7 @@ mod support;
 
 use std::time::Duration;
 
-use jsonwebtoken::Algorithm::EdDSA;
+use jwks_cache::Algorithm::EdDSA;
 use jwks_cache::{FetchError, JwksCache, JwksSource, KeyError, ParseError};
 use support::{Behaviour, JwksServer, TestKey, jwks, paused_builder, until};
 use tokio::time::{Instant, advance};
@@ -209,7 +209,10 @@ async fn the_last_good_set_is_served_only_within_the_stale_window() {
     assert!(source.current().is_some(), "the old set is still listed");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// On the paused clock (after a first good fetch in real time): the endpoint hangs for 3 s of real
+/// time, so every fetch ends at its 200 ms timeout of virtual time, and the schedule below does not
+/// depend on how the machine schedules threads.
+#[tokio::test]
 async fn a_hanging_endpoint_times_out_and_known_keys_keep_working() {
     let k = TestKey::ed("k");
     let server = JwksServer::start(jwks(&[&k.jwk]));
@@ -224,31 +227,45 @@ async fn a_hanging_endpoint_times_out_and_known_keys_keep_working() {
         .unwrap();
     let source = cache.source(&server.url()).unwrap();
     source.refresh().await.unwrap();
+    tokio::time::pause();
+    let good = source.stats().fetches;
     server.set_behaviour(Behaviour::Hang(Duration::from_secs(3)));
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     assert_eq!(
         source.refresh().await.unwrap_err(),
         FetchError::Timeout(Duration::from_millis(200))
     );
+    // Virtual time: the timeout to the timer wheel's millisecond, not the 3 s hang.
+    let took = started.elapsed();
     assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "the timeout cut the request short"
+        (Duration::from_millis(200)..=Duration::from_millis(202)).contains(&took),
+        "cut short at the timeout: {took:?}"
     );
-    // 2.5 s of lookups every 10 ms across the expiry: all succeed, fetches follow the (short) backoff.
+    // 2.5 s of lookups every 10 ms across the expiry (at 1 s): all succeed from the last good set,
+    // and fetches follow the backoff: each attempt takes its 200 ms timeout, then waits 200–800 ms.
     let mut lookups = 0;
     while started.elapsed() < Duration::from_millis(2500) {
         assert!(source.key(Some("k"), EdDSA).await.is_ok());
         lookups += 1;
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert!(lookups > 100);
-    let fetches = source.stats().fetches;
-    // ≥ 200 ms per attempt + ≥ 200 ms delay: at most ~7 attempts in 2.5 s, never one per lookup.
+    // 2.3 s of virtual time in steps of 10 ms (11 ms where the timer wheel rounds a sleep up).
+    assert!((200..=230).contains(&lookups), "{lookups} lookups");
+    // The explicit refresh fails at 0.2 s; background attempts start at the refresh-ahead point
+    // (0.9 s) and fail at 1.1 s; the next waits 400–800 ms (1.5–1.9 s, failing at 1.7–2.1 s), the
+    // one after another 400–800 ms (2.1–2.9 s): 3 or 4 failed fetches, never one per lookup.
+    let failed = source.stats().fetches - good;
     assert!(
-        (3..=10).contains(&fetches),
-        "{fetches} fetches for {lookups} lookups"
+        (3..=4).contains(&failed),
+        "{failed} failed fetches for {lookups} lookups"
     );
-    assert!(server.hits() <= fetches);
+    // Every attempt failed, but the last may still be waiting for its timeout.
+    let failures = source.stats().fetch_failures;
+    assert!(
+        (failed - 1..=failed).contains(&failures),
+        "{failures} of {failed}"
+    );
+    assert!(server.hits() <= source.stats().fetches);
 }
 
 #[tokio::test]
@@ -272,4 +289,44 @@ async fn a_hanging_endpoint_before_any_good_fetch_is_keys_unavailable() {
     );
     assert_eq!(source.stats().fetches, 1);
     assert_eq!(source.stats().unavailable, 2);
+}
+
+/// A fetcher that never answers (no timeout of its own) is cut at the cache's timeout, and the
+/// single-flight slot is free again for the next fetch.
+#[tokio::test(start_paused = true)]
+async fn a_fetch_that_never_answers_is_cut_at_the_timeout_and_frees_the_slot() {
+    struct Never;
+    impl jwks_cache::JwksFetcher for Never {
+        fn fetch<'a>(
+            &'a self,
+            _url: &'a str,
+        ) -> futures_util::future::BoxFuture<'a, Result<jwks_cache::FetchedJwks, FetchError>>
+        {
+            Box::pin(std::future::pending())
+        }
+    }
+    let cache = JwksCache::builder()
+        .fetcher(std::sync::Arc::new(Never))
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let source = cache.source("https://issuer.example/jwks.json").unwrap();
+    let started = Instant::now();
+    assert_eq!(
+        source.refresh().await.unwrap_err(),
+        FetchError::Timeout(Duration::from_millis(300))
+    );
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(
+        source.key(Some("k"), EdDSA).await.unwrap_err(),
+        KeyError::KeysUnavailable,
+        "within the backoff: no new fetch"
+    );
+    assert_eq!(source.stats().fetches, 1);
+    assert_eq!(
+        source.refresh().await.unwrap_err(),
+        FetchError::Timeout(Duration::from_millis(300)),
+        "the slot is free: an explicit refresh fetches again"
+    );
+    assert_eq!(source.stats().fetches, 2);
 }

@@ -12,7 +12,7 @@ mod support;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::Algorithm;
+use jwks_cache::Algorithm;
 use jwks_cache::{JwksCache, JwksSource, KeyError, SkipReason, SkippedKey};
 use serde_json::{Value, json};
 use support::{JwksServer, TestKey, jwks};

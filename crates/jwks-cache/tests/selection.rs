@@ -8,7 +8,7 @@
 
 mod support;
 
-use jsonwebtoken::Algorithm::{self, ES256, ES384, EdDSA, HS256, PS256, RS256, RS384};
+use jwks_cache::Algorithm::{self, ES256, ES384, EdDSA, HS256, PS256, RS256, RS384};
 use jwks_cache::{KeyError, KeyType, ParsedJwks, SkipReason, parse_jwks};
 use serde_json::{Value, json};
 use support::{TestKey, jwks, verify};

@@ -20,7 +20,7 @@
 //! ```
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,6 +41,8 @@ struct Shared {
     cache_control: Mutex<Option<String>>,
     /// 0: serve the key set; otherwise answer with this status.
     fail_status: AtomicU16,
+    /// Milliseconds to wait (real time, on the server's runtime) before answering.
+    delay_ms: AtomicU64,
     requests: AtomicUsize,
 }
 
@@ -69,21 +71,42 @@ impl JwksServer {
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = Router::new().fallback(serve).with_state(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-        });
+        let task = tokio::spawn(run(listener, Arc::clone(&shared), rx));
         JwksServer {
             addr,
             shared,
             shutdown: Some(tx),
             task: Some(task),
+        }
+    }
+
+    /// Like [`JwksServer::start`], but on a thread and runtime of its own, so that a test may
+    /// pause its clock (and [`JwksServer::delay`] is real time whatever the test's clock does).
+    pub fn start_on_own_thread(jwks: Value) -> Self {
+        let shared = Arc::new(Shared {
+            jwks: Mutex::new(jwks),
+            ..Shared::default()
+        });
+        let (tx, rx) = oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let state = Arc::clone(&shared);
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                run(listener, state, rx).await;
+            });
+        });
+        JwksServer {
+            addr: addr_rx.recv().unwrap(),
+            shared,
+            shutdown: Some(tx),
+            task: None,
         }
     }
 
@@ -138,6 +161,14 @@ impl JwksServer {
         self.shared.fail_status.store(0, Ordering::SeqCst);
     }
 
+    /// Wait this long before answering each request from now on (a slow or hanging endpoint);
+    /// the answer is the key set (or failure) current when the wait ends. `Duration::ZERO`: answer
+    /// at once again.
+    pub fn delay(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.shared.delay_ms.store(ms, Ordering::SeqCst);
+    }
+
     /// How many requests the server has answered (key set or error).
     pub fn requests(&self) -> usize {
         self.shared.requests.load(Ordering::SeqCst)
@@ -173,8 +204,22 @@ impl Drop for JwksServer {
     }
 }
 
+async fn run(listener: tokio::net::TcpListener, shared: Arc<Shared>, stop: oneshot::Receiver<()>) {
+    let app = Router::new().fallback(serve).with_state(shared);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = stop.await;
+        })
+        .await
+        .unwrap();
+}
+
 async fn serve(State(shared): State<Arc<Shared>>) -> Response {
     shared.requests.fetch_add(1, Ordering::SeqCst);
+    let delay = shared.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     let fail = shared.fail_status.load(Ordering::SeqCst);
     if fail != 0 {
         let status = StatusCode::from_u16(fail).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

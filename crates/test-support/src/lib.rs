@@ -11,6 +11,9 @@
 
 #[cfg(feature = "server")]
 pub mod jwks_server;
+mod jwt_key;
+
+pub use jwt_key::{DecodingKey, jwt_algorithm};
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
@@ -21,7 +24,6 @@ use aws_lc_rs::signature::{
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::DecodingKey;
 use serde_json::{Value, json};
 
 /// base64url without padding.

@@ -204,7 +204,7 @@ enum Signer {
 /// A freshly generated key pair and its public JWK.
 pub struct TestKey {
     pub kid: String,
-    pub alg: jsonwebtoken::Algorithm,
+    pub alg: jwks_cache::Algorithm,
     pub jwk: Value,
     signer: Signer,
 }
@@ -221,7 +221,7 @@ impl TestKey {
         let jwk = json!({"kty": "RSA", "kid": kid, "n": b64(&c.n), "e": b64(&c.e)});
         Self {
             kid: kid.into(),
-            alg: jsonwebtoken::Algorithm::RS256,
+            alg: jwks_cache::Algorithm::RS256,
             jwk,
             signer: Signer::Rsa(kp),
         }
@@ -234,7 +234,7 @@ impl TestKey {
         let jwk = json!({"kty": "EC", "crv": "P-256", "kid": kid, "x": b64(&point[1..33]), "y": b64(&point[33..])});
         Self {
             kid: kid.into(),
-            alg: jsonwebtoken::Algorithm::ES256,
+            alg: jwks_cache::Algorithm::ES256,
             jwk,
             signer: Signer::Ec(kp),
         }
@@ -246,7 +246,7 @@ impl TestKey {
             json!({"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": b64(kp.public_key().as_ref())});
         Self {
             kid: kid.into(),
-            alg: jsonwebtoken::Algorithm::EdDSA,
+            alg: jwks_cache::Algorithm::EdDSA,
             jwk,
             signer: Signer::Ed(kp),
         }
@@ -323,6 +323,7 @@ pub fn paused_builder() -> JwksCacheBuilder {
     JwksCache::builder()
         .allow_http(true)
         .fetcher(Arc::new(fetcher))
+        .without_fetch_timeout()
 }
 
 /// Drives the runtime (without touching the clock) until `pred` holds; panics after 10 s of real time.

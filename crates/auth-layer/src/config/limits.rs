@@ -1,0 +1,124 @@
+//! The valid range of every numeric key, in one table: the start-up check, the error messages
+//! and the README's configuration table all read it.
+
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+use jwks_cache::{
+    COOLDOWN_RANGE, DEFAULT_MAX_TTL, DEFAULT_MIN_TTL, STALE_WINDOW_RANGE, TIMEOUT_RANGE,
+};
+
+use super::{AuthConfig, ConfigError};
+use crate::token_cache::TOKEN_CACHE_CAPACITY_RANGE;
+use crate::verifier::MAX_TOKEN_BYTES_RANGE;
+
+/// Valid range of `jwks.leeway_secs`: 0 to 300 seconds of clock skew.
+pub const LEEWAY_RANGE: RangeInclusive<u64> = 0..=300;
+/// Valid range of `parra_issuer.ttl_secs`: 60 seconds to 1 day.
+pub const PARRA_ISSUER_TTL_RANGE: RangeInclusive<u64> = 60..=86_400;
+
+/// A numeric key of the format and its valid range (inclusive, in the key's own unit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumericKey {
+    /// `table.key`, as written in the file.
+    pub key: &'static str,
+    /// The smallest valid value.
+    pub min: u64,
+    /// The largest valid value.
+    pub max: u64,
+}
+
+const fn secs(key: &'static str, range: RangeInclusive<Duration>) -> NumericKey {
+    // A range that starts below one second (the builder's `timeout`) starts at 1 in whole seconds.
+    let min = range.start().as_secs();
+    NumericKey {
+        key,
+        min: if min == 0 && !range.start().is_zero() {
+            1
+        } else {
+            min
+        },
+        max: range.end().as_secs(),
+    }
+}
+
+const fn count(key: &'static str, min: u64, max: u64) -> NumericKey {
+    NumericKey { key, min, max }
+}
+
+/// Every numeric key of the format, with its valid range.
+pub const NUMERIC_KEYS: &[NumericKey] = &[
+    secs("jwks.ttl_secs", DEFAULT_MIN_TTL..=DEFAULT_MAX_TTL),
+    secs("jwks.cooldown_secs", COOLDOWN_RANGE),
+    secs("jwks.timeout_secs", TIMEOUT_RANGE),
+    count(
+        "jwks.leeway_secs",
+        *LEEWAY_RANGE.start(),
+        *LEEWAY_RANGE.end(),
+    ),
+    secs("jwks.stale_secs", STALE_WINDOW_RANGE),
+    count(
+        "token.max_bytes",
+        *MAX_TOKEN_BYTES_RANGE.start() as u64,
+        *MAX_TOKEN_BYTES_RANGE.end() as u64,
+    ),
+    count(
+        "token.cache_capacity",
+        *TOKEN_CACHE_CAPACITY_RANGE.start(),
+        *TOKEN_CACHE_CAPACITY_RANGE.end(),
+    ),
+    count(
+        "parra_issuer.ttl_secs",
+        *PARRA_ISSUER_TTL_RANGE.start(),
+        *PARRA_ISSUER_TTL_RANGE.end(),
+    ),
+];
+
+/// The entry of `key` (`jwks.ttl_secs`).
+pub(crate) fn numeric_key(key: &str) -> Option<&'static NumericKey> {
+    NUMERIC_KEYS.iter().find(|k| k.key == key)
+}
+
+impl NumericKey {
+    /// `1..=3600`
+    pub(crate) fn valid(&self) -> String {
+        format!("{}..={}", self.min, self.max)
+    }
+}
+
+impl AuthConfig {
+    /// Checks every numeric key against its valid range ([`NUMERIC_KEYS`]). Parsing calls it;
+    /// building a verifier calls it again, for configurations built in code.
+    ///
+    /// # Errors
+    ///
+    /// The first key outside its range: `jwks.cooldown_secs: 0 is outside its valid range 1..=3600`.
+    pub fn check_ranges(&self) -> Result<(), ConfigError> {
+        let usize_value = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+        let values = [
+            ("jwks.ttl_secs", Some(self.jwks.ttl_secs)),
+            ("jwks.cooldown_secs", Some(self.jwks.cooldown_secs)),
+            ("jwks.timeout_secs", Some(self.jwks.timeout_secs)),
+            ("jwks.leeway_secs", Some(self.jwks.leeway_secs)),
+            ("jwks.stale_secs", Some(self.jwks.stale_secs)),
+            ("token.max_bytes", Some(usize_value(self.token.max_bytes))),
+            ("token.cache_capacity", Some(self.token.cache_capacity)),
+            (
+                "parra_issuer.ttl_secs",
+                self.parra_issuer.as_ref().map(|p| p.ttl_secs),
+            ),
+        ];
+        for (key, value) in values {
+            let (Some(value), Some(limits)) = (value, numeric_key(key)) else {
+                continue;
+            };
+            if !(limits.min..=limits.max).contains(&value) {
+                return Err(ConfigError::new(
+                    key,
+                    format!("{value} is outside its valid range {}", limits.valid()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

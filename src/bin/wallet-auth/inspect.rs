@@ -1,0 +1,174 @@
+//! `wallet-auth inspect TOKEN|-`: decode without verifying; clearly labelled UNVERIFIED.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+use wallet_auth::claims::header::algorithm_name;
+use wallet_auth::claims::policy::{
+    DYNAMIC_ISSUER_HOSTS, PARRA_CONTENT_TYPE, SOPHON_ISSUER, WEB3AUTH_EXTERNAL_WALLET_ISSUER,
+    WEB3AUTH_ISSUER,
+};
+use wallet_auth::claims::{DEFAULT_MAX_TOKEN_BYTES, NumericDate, UnverifiedToken};
+
+use crate::output::{Failure, Text, refused};
+use crate::{INSPECT_MAX_BYTES, now_or, read_token};
+
+/// Decode `arg` (or the token on stdin) and print what it says, relative to `at` or now.
+pub(crate) fn inspect(arg: &str, at: Option<i64>) -> Result<(), Failure> {
+    let raw = read_token(arg)?;
+    let now = now_or(at);
+    let token = UnverifiedToken::parse(&raw, INSPECT_MAX_BYTES)
+        .map_err(|e| refused(format!("cannot decode the token: {e}")))?;
+    let header: Value = raw
+        .split('.')
+        .next()
+        .and_then(|h| URL_SAFE_NO_PAD.decode(h).ok())
+        .and_then(|h| serde_json::from_slice(&h).ok())
+        .unwrap_or(Value::Null);
+    let claims: Option<Value> = serde_json::from_slice(token.payload()).ok();
+
+    let mut out = Text::default();
+    out.line("UNVERIFIED: decoded only. The signature and the claims have NOT been checked.");
+    out.blank();
+    out.line("header:");
+    out.json(&header);
+    out.blank();
+    out.line("claims:");
+    match &claims {
+        Some(c) => out.json(c),
+        None => out.line(format_args!(
+            "(not JSON) {:?}",
+            String::from_utf8_lossy(token.payload())
+                .chars()
+                .take(200)
+                .collect::<String>()
+        )),
+    }
+    out.blank();
+    let obj = claims.as_ref().and_then(Value::as_object);
+    out.line(format_args!("provider: {}", guess_provider(&token, obj)));
+    match token.header().check() {
+        Ok(alg) => out.line(format_args!(
+            "header rules: pass (alg {})",
+            algorithm_name(alg)
+        )),
+        Err(e) => out.line(format_args!("header rules: would be refused: {e}")),
+    }
+    if raw.len() > DEFAULT_MAX_TOKEN_BYTES {
+        out.line(format_args!(
+            "size: {} bytes; would be refused by the default {DEFAULT_MAX_TOKEN_BYTES}-byte cap",
+            raw.len()
+        ));
+    } else {
+        out.line(format_args!("size: {} bytes", raw.len()));
+    }
+    out.line(format_args!("now: {now} ({})", utc(now)));
+    for (name, label) in [("iat", "issued"), ("nbf", "valid from"), ("exp", "expires")] {
+        if let Some(line) = time_line(obj, name, label, now) {
+            out.line(line);
+        }
+    }
+    out.print()
+}
+
+/// The line for the time claim `name`, read exactly as the verifier reads it (the library's
+/// `NumericDate`: integers, fractions floored, nothing out of the `i64` range, no strings); `null`
+/// is absent, as for the verifier.
+fn time_line(
+    obj: Option<&Map<String, Value>>,
+    name: &str,
+    label: &str,
+    now: i64,
+) -> Option<String> {
+    match obj.and_then(|o| o.get(name)) {
+        None | Some(Value::Null) => {
+            (name == "exp").then(|| "exp: missing (every provider requires it)".to_owned())
+        }
+        Some(v) => Some(match serde_json::from_value::<NumericDate>(v.clone()) {
+            Ok(NumericDate(t)) if v.as_i64() == Some(t) => {
+                format!("{name}: {t} ({}, {})", utc(t), relative(label, t, now))
+            }
+            Ok(NumericDate(t)) => format!(
+                "{name}: {v} (read as {t}: {}, {})",
+                utc(t),
+                relative(label, t, now)
+            ),
+            Err(e) => format!("{name}: {v} (would be refused: {e})"),
+        }),
+    }
+}
+
+/// Which provider the token would be routed to, judged from the unverified header and `iss`.
+fn guess_provider(token: &UnverifiedToken<'_>, claims: Option<&Map<String, Value>>) -> String {
+    if token.header().cty() == Some(PARRA_CONTENT_TYPE) {
+        return format!("parra (cty {PARRA_CONTENT_TYPE:?})");
+    }
+    let Some(claims) = claims else {
+        return "unknown (the payload is not a JSON object)".into();
+    };
+    match claims.get("iss") {
+        None => "para (no iss; para is the issuer-less provider)".into(),
+        Some(Value::String(iss)) => {
+            if iss == SOPHON_ISSUER {
+                format!("sophon (iss {iss:?})")
+            } else if iss == WEB3AUTH_ISSUER || iss == WEB3AUTH_EXTERNAL_WALLET_ISSUER {
+                format!("web3auth (iss {iss:?})")
+            } else if let Some(env) = DYNAMIC_ISSUER_HOSTS.iter().find_map(|host| {
+                iss.strip_prefix(host)
+                    .and_then(|rest| rest.strip_prefix('/'))
+            }) {
+                format!("dynamic (environment {env:?})")
+            } else {
+                format!(
+                    "unknown (iss {:?} matches no preset; a parra API key id or a custom issuer?)",
+                    wallet_auth::claims::error::shorten(iss)
+                )
+            }
+        }
+        Some(other) => format!("unknown (iss is not a string: {other})"),
+    }
+}
+
+fn span(seconds: i64) -> String {
+    let s = seconds.unsigned_abs();
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        3600..172_800 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+        _ => format!("{} days", s / 86_400),
+    }
+}
+
+fn relative(label: &str, t: i64, now: i64) -> String {
+    let d = t.saturating_sub(now);
+    match (label, d >= 0) {
+        ("expires", false) => format!("expired {} ago", span(d)),
+        ("expires", true) => format!("expires in {}", span(d)),
+        ("issued", true) if d > 0 => format!("issued in the future, in {}", span(d)),
+        ("issued", _) => format!("issued {} ago", span(d)),
+        (_, true) if d > 0 => format!("not valid yet, valid in {}", span(d)),
+        (_, _) => format!("valid since {} ago", span(d)),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the epoch (proleptic Gregorian, UTC).
+fn utc(t: i64) -> String {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
+}
