@@ -19,9 +19,6 @@ use crate::authenticated::Authenticated;
 use crate::error::AuthError;
 use crate::keys::KeySource;
 use crate::providers::{ProviderEntry, ProviderSet};
-
-/// Valid range of [`VerifierBuilder::max_token_bytes`]: 256 bytes to 64 KiB.
-pub const MAX_TOKEN_BYTES_RANGE: std::ops::RangeInclusive<usize> = 256..=65_536;
 use crate::token_cache::{
     DEFAULT_TOKEN_CACHE_CAPACITY, Lookup, TOKEN_CACHE_CAPACITY_RANGE, TokenCache, TokenDigest,
 };
@@ -61,6 +58,9 @@ struct Inner {
     jwks: Option<JwksCache>,
     tokens: Option<TokenCache>,
 }
+
+/// Valid range of [`VerifierBuilder::max_token_bytes`]: 256 bytes to 64 KiB.
+pub const MAX_TOKEN_BYTES_RANGE: std::ops::RangeInclusive<usize> = 256..=65_536;
 
 /// Builds a [`Verifier`].
 #[derive(Debug, Default)]

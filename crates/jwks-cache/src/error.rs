@@ -32,7 +32,8 @@ pub enum ConfigError {
         /// The scheme found.
         scheme: String,
     },
-    /// Two settings contradict each other.
+    /// Two settings contradict each other. (No longer produced: every setting is checked
+    /// against its range, see [`ConfigError::OutOfRange`].)
     #[error("invalid jwks-cache setting: {0}")]
     InvalidSetting(String),
     /// A setting is outside its documented valid range.
@@ -110,8 +111,9 @@ pub enum FetchError {
     /// The body was read but is not a JWKS document.
     #[error(transparent)]
     Parse(#[from] ParseError),
-    /// The fetch task ended before it finished (its runtime shut down, or it panicked).
-    #[error("JWKS fetch was cancelled before it finished")]
+    /// The fetch panicked (a custom fetcher's panic, or a timer polled after its runtime shut
+    /// down); it counts as a failed fetch.
+    #[error("JWKS fetch panicked before it finished")]
     Cancelled,
 }
 

@@ -87,13 +87,14 @@ impl Default for HttpFetcherBuilder {
 }
 
 impl HttpFetcherBuilder {
-    /// Timeout over the whole request, body included (default 5 s). `None` disables it: only for tests that run
-    /// on tokio's paused clock, where any pending timer makes the clock jump.
+    /// Timeout over the whole request, body included (default 5 s; valid: [`TIMEOUT_RANGE`](crate::TIMEOUT_RANGE)).
+    /// `None` disables it: only for tests that run on tokio's paused clock, where any pending timer makes the clock
+    /// jump.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
         self
     }
-    /// Body cap in bytes (default 1 MiB).
+    /// Body cap in bytes (default 1 MiB; valid: [`MAX_BODY_BYTES_RANGE`](crate::MAX_BODY_BYTES_RANGE)).
     pub fn max_body_bytes(mut self, max: usize) -> Self {
         self.max_body_bytes = max;
         self
@@ -107,8 +108,17 @@ impl HttpFetcherBuilder {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::HttpClient`] when reqwest cannot build a client (for example, TLS setup failed).
+    /// [`ConfigError::OutOfRange`] for a timeout or body cap outside its range, [`ConfigError::HttpClient`] when
+    /// reqwest cannot build a client (for example, TLS setup failed).
     pub fn build(self) -> Result<HttpFetcher, ConfigError> {
+        if let Some(timeout) = &self.timeout {
+            crate::config::check_range("timeout", timeout, &crate::config::TIMEOUT_RANGE)?;
+        }
+        crate::config::check_range(
+            "max_body_bytes",
+            &self.max_body_bytes,
+            &crate::config::MAX_BODY_BYTES_RANGE,
+        )?;
         let mut headers = http::HeaderMap::new();
         headers.insert(
             ACCEPT,
@@ -181,12 +191,12 @@ impl HttpFetcher {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find_map(parse_max_age);
-        let mut body = Vec::with_capacity(
-            response
-                .content_length()
-                .map_or(8 * 1024, |l| l as usize)
-                .min(limit),
-        );
+        // Pre-allocate what the server announces, but never more than 64 KiB up front.
+        let announced = response
+            .content_length()
+            .and_then(|l| usize::try_from(l).ok())
+            .unwrap_or(8 * 1024);
+        let mut body = Vec::with_capacity(announced.min(limit).min(64 * 1024));
         while let Some(chunk) = response.chunk().await.map_err(|e| self.map_err(&e))? {
             if body.len().saturating_add(chunk.len()) > limit {
                 return Err(FetchError::BodyTooLarge { limit });

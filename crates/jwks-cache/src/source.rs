@@ -78,8 +78,9 @@ struct Schedule {
     retry_at: Option<Instant>,
     /// The fetch in progress, shared by every waiter.
     inflight: Option<SharedFetch>,
-    /// Numbers the fetches, so that an abandoned fetch only clears its own slot.
-    generation: u64,
+    /// The task driving `inflight` (none without a runtime). A task that ended while `inflight`
+    /// is still set died with its runtime: the next caller drives the fetch on a new task.
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 #[derive(Clone, Copy)]
@@ -364,11 +365,11 @@ impl SourceInner {
     /// Starts one background refresh if none runs and no retry delay is pending. `false` when
     /// there is no tokio runtime to run it on.
     fn refresh_in_background(self: &Arc<Self>, now: Instant) -> bool {
-        if self.nanos(now) < self.background_gate.load(Ordering::Acquire) {
-            return true;
-        }
         if tokio::runtime::Handle::try_current().is_err() {
             return false;
+        }
+        if self.nanos(now) < self.background_gate.load(Ordering::Acquire) {
+            return true;
         }
         // The fetch runs on its own task (see `fetch_if`); nobody needs to await it.
         let _ = self.fetch_if(now, Reason::Background, |s| {
@@ -398,10 +399,11 @@ impl SourceInner {
 
     /// Joins the fetch in progress, or starts one when `allowed`; `None` when refused.
     ///
-    /// The fetch runs on its own tokio task: the returned future only awaits its outcome, so a
-    /// waiter dropped at any point (client gone, `TimeoutLayer`, gRPC deadline) changes nothing —
-    /// the fetch completes, stores the set, retires removed keys and frees the slot. Without a
-    /// runtime the fetch runs inside the shared future itself and is driven by whoever awaits it.
+    /// The fetch is one shared future, driven by a tokio task of its own and by whoever awaits
+    /// it: a waiter dropped at any point (client gone, `TimeoutLayer`, gRPC deadline) changes
+    /// nothing — the task completes the fetch, stores the set, retires removed keys and frees the
+    /// slot. A task that died with its runtime is replaced by the next caller. Without a runtime
+    /// the waiters alone drive it.
     fn fetch_if(
         self: &Arc<Self>,
         now: Instant,
@@ -409,51 +411,52 @@ impl SourceInner {
         allowed: impl FnOnce(&Schedule) -> bool,
     ) -> Option<SharedFetch> {
         let mut s = self.lock();
-        if let Some(fetch) = &s.inflight {
-            if matches!(reason, Reason::Background) {
-                return None;
+        if let Some(fetch) = s.inflight.clone() {
+            if s.task
+                .as_ref()
+                .is_none_or(tokio::task::JoinHandle::is_finished)
+            {
+                s.task = spawn_driver(&fetch);
             }
-            return Some(fetch.clone());
+            return (!matches!(reason, Reason::Background)).then_some(fetch);
         }
         if !allowed(&s) {
             return None;
         }
         s.last_attempt = Some(now);
-        self.background_gate.store(u64::MAX, Ordering::Release);
+        // Closed while the fetch runs, and at the latest reopened once its timeout has passed (so
+        // a fetch whose task died is noticed by the next lookup in the refresh window).
+        let busy_until = self
+            .cfg
+            .fetch_timeout
+            .and_then(|t| now.checked_add(t.saturating_add(Duration::from_secs(1))))
+            .map_or(u64::MAX, |at| self.nanos(at));
+        self.background_gate.store(busy_until, Ordering::Release);
         bump(&self.counters.fetches);
         match reason {
             Reason::UnknownKid => bump(&self.counters.unknown_kid_refreshes),
             Reason::Background | Reason::Expired => bump(&self.counters.background_refreshes),
             Reason::Cold | Reason::Explicit => {}
         }
-        s.generation = s.generation.wrapping_add(1);
-        let generation = s.generation;
         let me = Arc::clone(self);
-        let work = async move { me.run_fetch(generation).await };
-        let fetch = match tokio::runtime::Handle::try_current() {
-            Ok(handle) => {
-                let task = handle.spawn(work);
-                async move { task.await.unwrap_or(Err(FetchError::Cancelled)) }.boxed()
-            }
-            Err(_) => work.boxed(),
-        }
-        .shared();
+        let fetch = async move { me.run_fetch().await }.boxed().shared();
         s.inflight = Some(fetch.clone());
+        s.task = spawn_driver(&fetch);
         Some(fetch)
     }
 
-    async fn run_fetch(self: Arc<Self>, generation: u64) -> Result<(), FetchError> {
+    async fn run_fetch(self: Arc<Self>) -> Result<(), FetchError> {
         tracing::debug!(url = %self.url, "fetching JWKS");
-        let mut abandoned = Abandoned {
-            inner: &self,
-            generation,
-            armed: true,
-        };
-        let result = self.fetch_and_store().await;
-        abandoned.armed = false;
+        // A panic (a custom fetcher's, or a timer polled without its runtime) is a failed fetch
+        // like any other: backoff, and the slot is freed.
+        let result = std::panic::AssertUnwindSafe(self.fetch_and_store())
+            .catch_unwind()
+            .await
+            .unwrap_or(Err(FetchError::Cancelled));
         let now = Instant::now();
         let mut s = self.lock();
         s.inflight = None;
+        s.task = None;
         match &result {
             Ok(()) => {
                 s.failures = 0;
@@ -545,24 +548,11 @@ impl SourceInner {
     }
 }
 
-/// Frees the single-flight slot of a fetch that never finished: its task was cancelled (runtime
-/// shut down) or, without a runtime, its shared future was dropped by every waiter.
-struct Abandoned<'a> {
-    inner: &'a SourceInner,
-    generation: u64,
-    armed: bool,
-}
-
-impl Drop for Abandoned<'_> {
-    fn drop(&mut self) {
-        if !self.armed {
-            return;
-        }
-        let mut s = self.inner.lock();
-        if s.generation == self.generation {
-            s.inflight = None;
-            self.inner.background_gate.store(0, Ordering::Release);
-            tracing::debug!(url = %self.inner.url, "JWKS fetch abandoned; the next lookup may fetch again");
-        }
-    }
+/// Drives `fetch` on a task of its own when a tokio runtime is present.
+fn spawn_driver(fetch: &SharedFetch) -> Option<tokio::task::JoinHandle<()>> {
+    let handle = tokio::runtime::Handle::try_current().ok()?;
+    let fetch = fetch.clone();
+    Some(handle.spawn(async move {
+        let _ = fetch.await;
+    }))
 }

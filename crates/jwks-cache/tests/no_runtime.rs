@@ -22,7 +22,8 @@ use futures_util::future::BoxFuture;
 use jwks_cache::{FetchError, FetchedJwks, JwksCache, JwksFetcher, KeyError};
 use support::{TestKey, jwks};
 
-/// Serves the document the test sets, counting fetches.
+/// Serves the document the test sets, counting fetches; each answer takes one extra poll (like
+/// a real request), so a waiter can be dropped while the fetch is in progress.
 struct Documents {
     body: Mutex<String>,
     fetches: AtomicUsize,
@@ -31,14 +32,38 @@ struct Documents {
 impl JwksFetcher for Documents {
     fn fetch<'a>(&'a self, _url: &'a str) -> BoxFuture<'a, Result<FetchedJwks, FetchError>> {
         self.fetches.fetch_add(1, Ordering::SeqCst);
-        let body = self.body.lock().unwrap().clone().into_bytes();
         Box::pin(async move {
+            YieldOnce(false).await;
+            let body = self.body.lock().unwrap().clone().into_bytes();
             Ok(FetchedJwks {
                 body,
                 max_age: None,
             })
         })
     }
+}
+
+/// Pending once (waking itself), then ready.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+/// Polls `future` once, then drops it: a waiter that gives up mid-fetch.
+fn poll_once_and_drop<F: Future>(future: F) {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(future.as_mut().poll(&mut cx).is_pending());
 }
 
 /// A minimal executor: polls on this thread, parking until woken. No tokio anywhere.
@@ -93,5 +118,111 @@ fn without_a_runtime_lookups_fetch_and_an_expired_set_is_refreshed() {
     );
     assert!(key_a.is_retired());
     assert_eq!(documents.fetches.load(Ordering::SeqCst), 2);
+    assert!(block_on(source.key(Some("b"), b.alg)).is_ok());
+}
+
+#[test]
+fn without_a_runtime_a_dropped_waiter_leaves_the_fetch_to_the_next_lookup() {
+    let (a, b) = (TestKey::ed("a"), TestKey::ed("b"));
+    let documents = Arc::new(Documents {
+        body: Mutex::new(jwks(&[&a.jwk])),
+        fetches: AtomicUsize::new(0),
+    });
+    let cache = JwksCache::builder()
+        .fetcher(documents.clone())
+        .ttl(Duration::from_secs(1))
+        .min_ttl(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let source = cache.source("https://issuer.example/jwks.json").unwrap();
+
+    // A cold lookup gives up mid-fetch; the next one finishes that same fetch.
+    poll_once_and_drop(source.key(Some("a"), a.alg));
+    assert!(block_on(source.key(Some("a"), a.alg)).is_ok());
+    assert_eq!(documents.fetches.load(Ordering::SeqCst), 1);
+
+    // The set expires; the lookup that starts its refresh gives up; the next lookup completes
+    // the refresh and sees the rotation.
+    *documents.body.lock().unwrap() = jwks(&[&b.jwk]);
+    std::thread::sleep(Duration::from_millis(1100));
+    poll_once_and_drop(source.key(Some("a"), a.alg));
+    assert_eq!(
+        block_on(source.key(Some("a"), a.alg)).unwrap_err(),
+        KeyError::NoMatchingKey {
+            kid: Some("a".into())
+        }
+    );
+    assert_eq!(documents.fetches.load(Ordering::SeqCst), 2);
+    assert!(block_on(source.key(Some("b"), b.alg)).is_ok());
+}
+
+/// A refresh spawned on a runtime that is then dropped before the task ever ran (a `block_on` per
+/// call, a test runtime per test) is picked up on the next runtime: the rotation is still seen.
+#[test]
+fn a_refresh_whose_runtime_went_away_is_driven_on_the_next_one() {
+    let (a, b) = (TestKey::ed("a"), TestKey::ed("b"));
+    let documents = Arc::new(Documents {
+        body: Mutex::new(jwks(&[&a.jwk])),
+        fetches: AtomicUsize::new(0),
+    });
+    let cache = JwksCache::builder()
+        .fetcher(documents.clone())
+        .ttl(Duration::from_secs(1))
+        .min_ttl(Duration::from_secs(1))
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let source = cache.source("https://issuer.example/jwks.json").unwrap();
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    runtime().block_on(source.key(Some("a"), a.alg)).unwrap();
+
+    // Expired: this lookup starts a background refresh on its runtime, is answered from the old
+    // set, and the runtime is dropped before the refresh task ever runs.
+    *documents.body.lock().unwrap() = jwks(&[&b.jwk]);
+    std::thread::sleep(Duration::from_millis(1100));
+    runtime().block_on(source.key(Some("a"), a.alg)).unwrap();
+    assert_eq!(source.stats().fetches, 2, "the refresh was started");
+    assert_eq!(
+        documents.fetches.load(Ordering::SeqCst),
+        1,
+        "its task never ran"
+    );
+
+    // Once that fetch's timeout (100 ms, plus 1 s) has passed, the next lookup notices its task
+    // is gone and drives the same fetch on a new task: a is refused, b verifies.
+    std::thread::sleep(Duration::from_millis(1200));
+    runtime().block_on(async {
+        let _ = source.key(Some("a"), a.alg).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while source
+            .current()
+            .unwrap()
+            .keys()
+            .iter()
+            .any(|k| k.kid() == Some("a"))
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the refresh never completed"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    });
+    assert_eq!(
+        documents.fetches.load(Ordering::SeqCst),
+        2,
+        "the same fetch, not a new one"
+    );
+    assert_eq!(
+        block_on(source.key(Some("a"), a.alg)).unwrap_err(),
+        KeyError::NoMatchingKey {
+            kid: Some("a".into())
+        }
+    );
     assert!(block_on(source.key(Some("b"), b.alg)).is_ok());
 }

@@ -226,7 +226,14 @@ async fn a_hanging_endpoint_times_out_and_known_keys_keep_working() {
         .build()
         .unwrap();
     let source = cache.source(&server.url()).unwrap();
-    source.refresh().await.unwrap();
+    // The first good fetch in real time: on a loaded machine it may miss the 200 ms timeout once.
+    for attempt in 1.. {
+        match source.refresh().await {
+            Ok(()) => break,
+            Err(e) if attempt < 10 => eprintln!("first fetch, attempt {attempt}: {e}"),
+            Err(e) => panic!("no good fetch in 10 attempts: {e}"),
+        }
+    }
     tokio::time::pause();
     let good = source.stats().fetches;
     server.set_behaviour(Behaviour::Hang(Duration::from_secs(3)));

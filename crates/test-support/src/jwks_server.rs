@@ -43,6 +43,8 @@ struct Shared {
     fail_status: AtomicU16,
     /// Milliseconds to wait (real time, on the server's runtime) before answering.
     delay_ms: AtomicU64,
+    /// While set, requests wait (after being counted) until [`JwksServer::release`].
+    held: std::sync::atomic::AtomicBool,
     requests: AtomicUsize,
 }
 
@@ -161,6 +163,16 @@ impl JwksServer {
         self.shared.fail_status.store(0, Ordering::SeqCst);
     }
 
+    /// Hold every request from now on (counted, not answered) until [`JwksServer::release`].
+    pub fn hold(&self) {
+        self.shared.held.store(true, Ordering::SeqCst);
+    }
+
+    /// Answer the held requests (with the key set current now) and stop holding.
+    pub fn release(&self) {
+        self.shared.held.store(false, Ordering::SeqCst);
+    }
+
     /// Wait this long before answering each request from now on (a slow or hanging endpoint);
     /// the answer is the key set (or failure) current when the wait ends. `Duration::ZERO`: answer
     /// at once again.
@@ -216,6 +228,9 @@ async fn run(listener: tokio::net::TcpListener, shared: Arc<Shared>, stop: onesh
 
 async fn serve(State(shared): State<Arc<Shared>>) -> Response {
     shared.requests.fetch_add(1, Ordering::SeqCst);
+    while shared.held.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
     let delay = shared.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;

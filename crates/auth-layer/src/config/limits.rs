@@ -18,7 +18,7 @@ pub const LEEWAY_RANGE: RangeInclusive<u64> = 0..=300;
 pub const PARRA_ISSUER_TTL_RANGE: RangeInclusive<u64> = 60..=86_400;
 
 /// A numeric key of the format and its valid range (inclusive, in the key's own unit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct NumericKey {
     /// `table.key`, as written in the file.
     pub key: &'static str,
@@ -26,9 +26,15 @@ pub struct NumericKey {
     pub min: u64,
     /// The largest valid value.
     pub max: u64,
+    /// Its value in a configuration (`None`: its table is absent).
+    get: fn(&AuthConfig) -> Option<u64>,
 }
 
-const fn secs(key: &'static str, range: RangeInclusive<Duration>) -> NumericKey {
+const fn secs(
+    key: &'static str,
+    range: RangeInclusive<Duration>,
+    get: fn(&AuthConfig) -> Option<u64>,
+) -> NumericKey {
     // A range that starts below one second (the builder's `timeout`) starts at 1 in whole seconds.
     let min = range.start().as_secs();
     NumericKey {
@@ -39,39 +45,58 @@ const fn secs(key: &'static str, range: RangeInclusive<Duration>) -> NumericKey 
             min
         },
         max: range.end().as_secs(),
+        get,
     }
 }
 
-const fn count(key: &'static str, min: u64, max: u64) -> NumericKey {
-    NumericKey { key, min, max }
+const fn count(
+    key: &'static str,
+    range: RangeInclusive<u64>,
+    get: fn(&AuthConfig) -> Option<u64>,
+) -> NumericKey {
+    NumericKey {
+        key,
+        min: *range.start(),
+        max: *range.end(),
+        get,
+    }
 }
 
-/// Every numeric key of the format, with its valid range.
+fn as_u64(v: usize) -> u64 {
+    u64::try_from(v).unwrap_or(u64::MAX)
+}
+
+/// `MAX_TOKEN_BYTES_RANGE` in `u64` (lossless: `usize` is at most 64 bits).
+const MAX_BYTES: RangeInclusive<u64> =
+    *MAX_TOKEN_BYTES_RANGE.start() as u64..=*MAX_TOKEN_BYTES_RANGE.end() as u64;
+
+/// Every numeric key of the format, with its valid range: the one table the start-up check,
+/// the error messages and the README's configuration table use.
 pub const NUMERIC_KEYS: &[NumericKey] = &[
-    secs("jwks.ttl_secs", DEFAULT_MIN_TTL..=DEFAULT_MAX_TTL),
-    secs("jwks.cooldown_secs", COOLDOWN_RANGE),
-    secs("jwks.timeout_secs", TIMEOUT_RANGE),
-    count(
-        "jwks.leeway_secs",
-        *LEEWAY_RANGE.start(),
-        *LEEWAY_RANGE.end(),
-    ),
-    secs("jwks.stale_secs", STALE_WINDOW_RANGE),
-    count(
-        "token.max_bytes",
-        *MAX_TOKEN_BYTES_RANGE.start() as u64,
-        *MAX_TOKEN_BYTES_RANGE.end() as u64,
-    ),
-    count(
-        "token.cache_capacity",
-        *TOKEN_CACHE_CAPACITY_RANGE.start(),
-        *TOKEN_CACHE_CAPACITY_RANGE.end(),
-    ),
-    count(
-        "parra_issuer.ttl_secs",
-        *PARRA_ISSUER_TTL_RANGE.start(),
-        *PARRA_ISSUER_TTL_RANGE.end(),
-    ),
+    secs("jwks.ttl_secs", DEFAULT_MIN_TTL..=DEFAULT_MAX_TTL, |c| {
+        Some(c.jwks.ttl_secs)
+    }),
+    secs("jwks.cooldown_secs", COOLDOWN_RANGE, |c| {
+        Some(c.jwks.cooldown_secs)
+    }),
+    secs("jwks.timeout_secs", TIMEOUT_RANGE, |c| {
+        Some(c.jwks.timeout_secs)
+    }),
+    count("jwks.leeway_secs", LEEWAY_RANGE, |c| {
+        Some(c.jwks.leeway_secs)
+    }),
+    secs("jwks.stale_secs", STALE_WINDOW_RANGE, |c| {
+        Some(c.jwks.stale_secs)
+    }),
+    count("token.max_bytes", MAX_BYTES, |c| {
+        Some(as_u64(c.token.max_bytes))
+    }),
+    count("token.cache_capacity", TOKEN_CACHE_CAPACITY_RANGE, |c| {
+        Some(c.token.cache_capacity)
+    }),
+    count("parra_issuer.ttl_secs", PARRA_ISSUER_TTL_RANGE, |c| {
+        c.parra_issuer.as_ref().map(|p| p.ttl_secs)
+    }),
 ];
 
 /// The entry of `key` (`jwks.ttl_secs`).
@@ -88,33 +113,18 @@ impl NumericKey {
 
 impl AuthConfig {
     /// Checks every numeric key against its valid range ([`NUMERIC_KEYS`]). Parsing calls it;
-    /// building a verifier calls it again, for configurations built in code.
+    /// building a verifier calls it again, for configurations built or changed in code.
     ///
     /// # Errors
     ///
     /// The first key outside its range: `jwks.cooldown_secs: 0 is outside its valid range 1..=3600`.
     pub fn check_ranges(&self) -> Result<(), ConfigError> {
-        let usize_value = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
-        let values = [
-            ("jwks.ttl_secs", Some(self.jwks.ttl_secs)),
-            ("jwks.cooldown_secs", Some(self.jwks.cooldown_secs)),
-            ("jwks.timeout_secs", Some(self.jwks.timeout_secs)),
-            ("jwks.leeway_secs", Some(self.jwks.leeway_secs)),
-            ("jwks.stale_secs", Some(self.jwks.stale_secs)),
-            ("token.max_bytes", Some(usize_value(self.token.max_bytes))),
-            ("token.cache_capacity", Some(self.token.cache_capacity)),
-            (
-                "parra_issuer.ttl_secs",
-                self.parra_issuer.as_ref().map(|p| p.ttl_secs),
-            ),
-        ];
-        for (key, value) in values {
-            let (Some(value), Some(limits)) = (value, numeric_key(key)) else {
-                continue;
-            };
-            if !(limits.min..=limits.max).contains(&value) {
+        for limits in NUMERIC_KEYS {
+            if let Some(value) = (limits.get)(self)
+                && !(limits.min..=limits.max).contains(&value)
+            {
                 return Err(ConfigError::new(
-                    key,
+                    limits.key,
                     format!("{value} is outside its valid range {}", limits.valid()),
                 ));
             }

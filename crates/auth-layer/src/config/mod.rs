@@ -94,7 +94,16 @@ impl AuthConfig {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError::new(path.display().to_string(), e))?;
-        Self::from_toml_and_env(&text, std::env::vars())
+        // `vars_os`: a variable that is not UTF-8 is skipped, never a panic; ours must be UTF-8.
+        let env = std::env::vars_os()
+            .filter_map(|(name, value)| Some((name.into_string().ok()?, value)))
+            .filter(|(name, _)| name.starts_with(ENV_PREFIX))
+            .map(|(name, value)| match value.into_string() {
+                Ok(value) => Ok((name, value)),
+                Err(_) => Err(ConfigError::new(name, "the value is not UTF-8")),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::from_toml_and_env(&text, env)
     }
 
     /// Parse TOML, then apply the `WALLET_AUTH__<TABLE>__<KEY>` overrides found in `env`.
@@ -102,9 +111,16 @@ impl AuthConfig {
         text: &str,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
+        let overrides: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(name, _)| name.starts_with(ENV_PREFIX))
+            .collect();
+        if overrides.is_empty() {
+            // Straight from the text, so errors can say where (table and line).
+            return Self::from_toml_str(text);
+        }
         let mut doc: toml::Table = toml::from_str(text).map_err(|e| toml_error(text, "", &e))?;
-        let mut overridden = false;
-        for (name, value) in env {
+        for (name, value) in overrides {
             let Some(path) = name.strip_prefix(ENV_PREFIX) else {
                 continue;
             };
@@ -127,11 +143,6 @@ impl AuthConfig {
                 .and_then(|mut t| t.remove("v"))
                 .unwrap_or(toml::Value::String(value));
             table.insert(last.clone(), parsed);
-            overridden = true;
-        }
-        if !overridden {
-            // Straight from the text, so errors can say where (table and line).
-            return Self::from_toml_str(text);
         }
         let config: Self =
             serde_path_to_error::deserialize(serde::de::IntoDeserializer::into_deserializer(doc))
@@ -139,7 +150,10 @@ impl AuthConfig {
                 let path = e.path().to_string();
                 match limits::numeric_key(&path) {
                     Some(key) => numeric_error(key, path.clone(), e.inner()),
-                    None => ConfigError::new("config", e.inner().message().trim()),
+                    None if path.is_empty() || path == "." => {
+                        ConfigError::new("config", e.inner().message().trim())
+                    }
+                    None => ConfigError::new(path, e.inner().message().trim()),
                 }
             })?;
         config.check_ranges()?;
