@@ -332,6 +332,7 @@ impl DevIssuer {
                 environment: ParaEnvironment::Sandbox,
                 jwks_url: Some(url.clone()),
                 audience: None,
+                required_scopes: Vec::new(),
             }),
             parra: Some(ParraConfig {
                 keys: vec![ParraKeyConfig {
@@ -341,12 +342,14 @@ impl DevIssuer {
                     tenant_id: DEV_PARRA_TENANT_ID.to_owned(),
                 }],
                 algorithms: None,
+                required_scopes: Vec::new(),
             }),
             sophon: Some(SophonConfig {
                 partner_id: DEV_PARTNER_ID.to_owned(),
                 network: SophonNetwork::Testnet,
                 jwks_url: Some(url.clone()),
                 issuer: None,
+                required_scopes: Vec::new(),
             }),
             dynamic: Some(DynamicConfig {
                 environment_id: DEV_ENVIRONMENT_ID.to_owned(),
@@ -361,6 +364,7 @@ impl DevIssuer {
                 issuers: None,
                 jwks_url: Some(url),
                 verification_key_pem: None,
+                required_scopes: Vec::new(),
             }),
             parra_issuer: Some(ParraIssuerConfig {
                 api_key_id: DEV_PARRA_KEY_ID.to_owned(),

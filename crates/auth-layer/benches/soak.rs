@@ -28,9 +28,11 @@
 //! (50,000 tokens alone are ~45 MiB) is not counted. Every 5 s it prints elapsed time, requests,
 //! errors by kind (status codes other than 200, I/O errors, 10 s timeouts), the JWKS phase and the
 //! fetches each phase saw, the server's token-cache entries and RSS. The RSS after warm-up is
-//! taken at `--warmup-secs` (default 10 s; the cache is full after the first 1–2 s). The expected
+//! taken at `--warmup-secs` (default 10 s; the cache is full by the first report). The expected
 //! result is 0 errors (the stale window serves the last good key set through every failure) and a
-//! final RSS within 15 % of the RSS after warm-up.
+//! final RSS within 15 % of the RSS after warm-up. With the upkeep timer RSS still rises a little
+//! during the first minute (the recorder's quantile summaries keep a 60 s rolling window), then
+//! stays flat; without it, it grows by ~22 bytes per request for as long as the run lasts.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -111,9 +113,11 @@ fn options() -> Options {
             other => panic!("unknown argument {other:?}\n{USAGE}"),
         }
     }
+    // The warm-up RSS is read at the first report (every 5 s) at or after `--warmup-secs`.
+    let first_report = o.warmup_secs.max(1).div_ceil(5) * 5;
     assert!(
-        o.warmup_secs < o.seconds,
-        "--warmup-secs must be below --seconds"
+        first_report < o.seconds,
+        "--seconds must be above --warmup-secs rounded up to a multiple of 5 s"
     );
     o
 }

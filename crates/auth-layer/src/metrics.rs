@@ -103,7 +103,7 @@ pub const JWKS_READY: &str = "wallet_auth_jwks_ready";
 /// `metrics-exporter-prometheus`'s own upkeep task (`PrometheusBuilder::upkeep_timeout`).
 pub const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Call `upkeep` every `every` (at least 1 ms) on a new tokio task, for as long as the runtime
+/// Call `upkeep` every `every` (clamped to 1 ms – 1 day) on a new tokio task, for as long as the runtime
 /// runs or until the returned handle is aborted; the first call comes one period after this one.
 /// For recorders that must be drained periodically, such as a Prometheus recorder installed with
 /// `install_recorder` (see [the module docs](self#memory-run-your-recorders-upkeep)).
@@ -115,9 +115,11 @@ pub fn spawn_upkeep<F>(every: Duration, upkeep: F) -> tokio::task::JoinHandle<()
 where
     F: Fn() + Send + 'static,
 {
-    let every = every.max(Duration::from_millis(1));
+    // Between 1 ms and 1 day, so the first deadline can never overflow the clock.
+    let every = every.clamp(Duration::from_millis(1), Duration::from_secs(24 * 3600));
     tokio::spawn(async move {
-        let mut timer = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        let start = tokio::time::Instant::now();
+        let mut timer = tokio::time::interval_at(start.checked_add(every).unwrap_or(start), every);
         timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             timer.tick().await;

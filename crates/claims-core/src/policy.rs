@@ -30,7 +30,7 @@ pub const DYNAMIC_ADDITIONAL_AUTH_SCOPE: &str = "requiresAdditionalAuth";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PolicyError {
-    /// The algorithm list is empty or mixes families (HMAC with public-key algorithms).
+    /// The algorithm list is empty or mixes HMAC with public-key algorithms.
     #[error("the allowed algorithms must be non-empty and of one family")]
     Algorithms,
     /// A required setting is empty (names it).
@@ -77,13 +77,10 @@ pub struct Policy {
     pub(crate) iat_in_past: bool,
     pub(crate) content_type: Option<&'static str>,
     pub(crate) access_tokens_only: bool,
-    pub(crate) scope_gate: Option<ScopeGate>,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct ScopeGate {
-    pub(crate) allow_additional_auth: bool,
-    pub(crate) required: Vec<String>,
+    /// Scopes every token must carry (any provider).
+    pub(crate) required_scopes: Vec<String>,
+    /// Dynamic: `Some(allowed)` — whether `requiresAdditionalAuth` in `scope` is accepted.
+    pub(crate) additional_auth: Option<bool>,
 }
 
 impl Policy {
@@ -101,7 +98,8 @@ impl Policy {
             iat_in_past: false,
             content_type: None,
             access_tokens_only: false,
-            scope_gate: None,
+            required_scopes: Vec::new(),
+            additional_auth: None,
         };
         p.set_issuers(issuers);
         p
@@ -112,10 +110,16 @@ impl Policy {
         self.issuers = issuers;
     }
 
-    /// Para: RS256; no `iss` is documented, so none is required; `aud` checked only when
-    /// configured ([`Policy::with_audiences`]: the API key id).
+    /// Para: RS256 or ES256, the key's type deciding (Para's docs name no algorithm; its one
+    /// public key set is RS256, and some integrations sign ES256); no `iss` is documented, so
+    /// none is required; `aud` checked only when configured ([`Policy::with_audiences`]: the
+    /// API key id).
     pub fn para() -> Self {
-        Policy::new(Provider::Para, vec![Algorithm::RS256], Vec::new())
+        Policy::new(
+            Provider::Para,
+            vec![Algorithm::RS256, Algorithm::ES256],
+            Vec::new(),
+        )
     }
 
     /// Parra: HS256 (see [`Policy::with_algorithms`] for HS384/HS512); `cty` must be
@@ -165,10 +169,7 @@ impl Policy {
             .map(|host| format!("{host}/{env}"))
             .collect();
         let mut p = Policy::new(Provider::Dynamic, vec![Algorithm::RS256], issuers);
-        p.scope_gate = Some(ScopeGate {
-            allow_additional_auth: false,
-            required: Vec::new(),
-        });
+        p.additional_auth = Some(false);
         Ok(p)
     }
 
@@ -209,13 +210,12 @@ impl Policy {
         self
     }
 
-    /// Replace the allowed algorithms. They must be of one family (all HMAC, or all public-key of
-    /// one kind), so a public key can never be used as an HMAC secret.
+    /// Replace the allowed algorithms. HMAC algorithms never mix with public-key ones, so a
+    /// public key can never be used as an HMAC secret (public-key families may mix: the token's
+    /// algorithm decides which key type is looked up, and a key of another type is refused).
     pub fn with_algorithms(mut self, algorithms: &[Algorithm]) -> Result<Self, PolicyError> {
-        let Some(first) = algorithms.first() else {
-            return Err(PolicyError::Algorithms);
-        };
-        if algorithms.iter().any(|a| a.family() != first.family()) {
+        let hmac = |a: &Algorithm| a.family() == AlgorithmFamily::Hmac;
+        if algorithms.is_empty() || (algorithms.iter().any(hmac) && !algorithms.iter().all(hmac)) {
             return Err(PolicyError::Algorithms);
         }
         self.algorithms = algorithms.to_vec();
@@ -235,23 +235,29 @@ impl Policy {
     }
 
     /// Dynamic: accept tokens whose `scope` contains `requiresAdditionalAuth` (MFA pending).
-    /// Off by default. No effect on other providers.
+    /// Off by default. Other providers have no such refusal, so there is nothing to relax: no
+    /// effect on them.
     pub fn allow_additional_auth(mut self, allow: bool) -> Self {
-        if let Some(gate) = &mut self.scope_gate {
-            gate.allow_additional_auth = allow;
+        if let Some(allowed) = &mut self.additional_auth {
+            *allowed = allow;
         }
         self
     }
 
-    /// Dynamic: scopes every token must carry (e.g. `user:basic`). No effect on other providers.
+    /// Scopes every token must carry (e.g. `user:basic`), for every provider: read from
+    /// `scope` (space-separated) or `scp` (an array of strings). A token without one of them is
+    /// refused with [`VerifyError::InsufficientScope`](crate::VerifyError::InsufficientScope).
     pub fn with_required_scopes<I: IntoIterator<Item = S>, S: Into<String>>(
         mut self,
         scopes: I,
     ) -> Self {
-        if let Some(gate) = &mut self.scope_gate {
-            gate.required = scopes.into_iter().map(Into::into).collect();
-        }
+        self.required_scopes = scopes.into_iter().map(Into::into).collect();
         self
+    }
+
+    /// The scopes every token must carry.
+    pub fn required_scopes(&self) -> &[String] {
+        &self.required_scopes
     }
 
     /// The provider this policy is for.
@@ -269,9 +275,13 @@ impl Policy {
         self.algorithms.contains(&alg)
     }
 
-    /// The algorithm family of this policy's keys.
+    /// The algorithm family of this policy's keys, when all its algorithms share one.
     pub fn family(&self) -> Option<AlgorithmFamily> {
-        self.algorithms.first().map(|a| a.family())
+        let first = self.algorithms.first()?.family();
+        self.algorithms
+            .iter()
+            .all(|a| a.family() == first)
+            .then_some(first)
     }
 
     /// The accepted issuers; empty when `iss` is not checked (Para).

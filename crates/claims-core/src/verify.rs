@@ -128,8 +128,8 @@ impl Policy {
     }
 
     /// Check the claims of an already signature-verified token, in this order: `exp` (required),
-    /// `nbf`, `iat` (where required), `iss`, `aud`, `sub` (Parra), token type (Sophon), scopes
-    /// (Dynamic).
+    /// `nbf`, `iat` (where required), `iss`, `aud`, `sub` (Parra), token type (Sophon),
+    /// `requiresAdditionalAuth` (Dynamic), required scopes (every provider).
     pub fn check_claims<C: ProviderClaims>(&self, claims: &C, now: i64) -> Result<(), VerifyError> {
         let reg = claims.registered();
         let leeway = i64::try_from(self.leeway).unwrap_or(i64::MAX);
@@ -178,17 +178,19 @@ impl Policy {
         {
             return Err(VerifyError::WrongTokenType(shorten(typ)));
         }
-        if let Some(gate) = &self.scope_gate {
-            let scope = claims.scope().unwrap_or_default();
-            let has = |s: &str| scope.split_ascii_whitespace().any(|x| x == s);
-            if !gate.allow_additional_auth && has(crate::policy::DYNAMIC_ADDITIONAL_AUTH_SCOPE) {
-                return Err(VerifyError::InsufficientScope(
-                    crate::policy::DYNAMIC_ADDITIONAL_AUTH_SCOPE.to_owned(),
-                ));
-            }
-            if let Some(missing) = gate.required.iter().find(|r| !has(r)) {
-                return Err(VerifyError::InsufficientScope(format!("missing {missing}")));
-            }
+        if self.additional_auth == Some(false)
+            && claims.has_granted_scope(crate::policy::DYNAMIC_ADDITIONAL_AUTH_SCOPE)
+        {
+            return Err(VerifyError::InsufficientScope(
+                crate::policy::DYNAMIC_ADDITIONAL_AUTH_SCOPE.to_owned(),
+            ));
+        }
+        if let Some(missing) = self
+            .required_scopes
+            .iter()
+            .find(|r| !claims.has_granted_scope(r))
+        {
+            return Err(VerifyError::InsufficientScope(format!("missing {missing}")));
         }
         Ok(())
     }

@@ -50,6 +50,9 @@ struct Fields {
     /// `iat`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     iat: Option<NumericDate>,
+    /// Other members are not read: no rule of this command looks at them.
+    #[serde(skip)]
+    extra: Extra,
 }
 
 impl<'de> Deserialize<'de> for RegisteredClaims {
@@ -83,6 +86,10 @@ impl ProviderClaims for RegisteredClaims {
             nbf: self.0.nbf,
             iat: self.0.iat,
         }
+    }
+
+    fn extra(&self) -> &Extra {
+        &self.0.extra
     }
 
     fn identity(&self) -> Result<Identity, VerifyError> {

@@ -66,7 +66,11 @@ impl AuthConfig {
                 e => ConfigError::new(field, e),
             })
         };
-        let finish = |p: Policy| p.with_leeway(leeway).with_max_token_bytes(max);
+        let finish = |p: Policy, scopes: &[String]| {
+            p.with_leeway(leeway)
+                .with_max_token_bytes(max)
+                .with_required_scopes(scopes.iter().cloned())
+        };
         let mut b = Verifier::builder()
             .max_token_bytes(max)
             .token_cache_capacity(if self.token.cache {
@@ -81,7 +85,10 @@ impl AuthConfig {
             if let Some(aud) = &c.audience {
                 p = p.with_audiences([aud.clone()]);
             }
-            b = b.provider(finish(p), KeySource::Jwks(source("para.jwks_url", url)?));
+            b = b.provider(
+                finish(p, &c.required_scopes),
+                KeySource::Jwks(source("para.jwks_url", url)?),
+            );
         }
         if let Some(c) = &self.parra {
             if c.keys.is_empty() {
@@ -117,7 +124,10 @@ impl AuthConfig {
                     .with_algorithms(&algs)
                     .map_err(|e| ConfigError::new("parra.algorithms", e))?;
             }
-            b = b.provider(finish(p), KeySource::Parra(Arc::new(keyring)));
+            b = b.provider(
+                finish(p, &c.required_scopes),
+                KeySource::Parra(Arc::new(keyring)),
+            );
         }
         if let Some(c) = &self.sophon {
             let mut p = Policy::sophon(c.partner_id.clone())
@@ -128,13 +138,15 @@ impl AuthConfig {
                     .map_err(|e| ConfigError::new("sophon.issuer", e))?;
             }
             let url = c.jwks_url.as_deref().unwrap_or(c.network.jwks_url());
-            b = b.provider(finish(p), KeySource::Jwks(source("sophon.jwks_url", url)?));
+            b = b.provider(
+                finish(p, &c.required_scopes),
+                KeySource::Jwks(source("sophon.jwks_url", url)?),
+            );
         }
         if let Some(c) = &self.dynamic {
             let p = Policy::dynamic(c.environment_id.clone())
                 .map_err(|e| ConfigError::new("dynamic.environment_id", e))?
                 .with_audiences(c.audience.clone())
-                .with_required_scopes(c.required_scopes.clone())
                 .allow_additional_auth(c.allow_additional_auth);
             let keys = match &c.public_key_pem {
                 Some(pem) => KeySource::Static(Arc::new(
@@ -153,7 +165,7 @@ impl AuthConfig {
                     KeySource::Jwks(source("dynamic.jwks_url", &url)?)
                 }
             };
-            b = b.provider(finish(p), keys);
+            b = b.provider(finish(p, &c.required_scopes), keys);
         }
         if let Some(c) = &self.web3auth {
             let mut p = Policy::web3auth(c.client_id.clone())
@@ -192,7 +204,7 @@ impl AuthConfig {
                 }
                 KeySource::JwksByIssuer(Arc::new(by_issuer))
             };
-            b = b.provider(finish(p), keys);
+            b = b.provider(finish(p, &c.required_scopes), keys);
         }
         b.jwks_cache(cache)
             .build()

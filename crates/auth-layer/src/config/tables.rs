@@ -102,6 +102,9 @@ pub struct ParaConfig {
     pub jwks_url: Option<String>,
     /// Expected `aud` (the API key id), when set.
     pub audience: Option<String>,
+    /// Scopes every token must carry (read from `scope` or `scp`; e.g. `["read:me"]`).
+    #[serde(default)]
+    pub required_scopes: Vec<String>,
 }
 
 /// `[parra]`
@@ -113,6 +116,9 @@ pub struct ParraConfig {
     /// Allowed algorithms (default `["HS256"]`; `HS384`, `HS512` may be added).
     #[serde(default)]
     pub algorithms: Option<Vec<String>>,
+    /// Scopes every token must carry (read from `scope` or `scp`; e.g. `["read:me"]`).
+    #[serde(default)]
+    pub required_scopes: Vec<String>,
 }
 
 /// `[[parra.keys]]`
@@ -174,6 +180,9 @@ pub struct SophonConfig {
     pub jwks_url: Option<String>,
     /// Override the issuer (default `https://auth.sophon.xyz`).
     pub issuer: Option<String>,
+    /// Scopes every token must carry (read from `scope` or `scp`; e.g. `["read:me"]`).
+    #[serde(default)]
+    pub required_scopes: Vec<String>,
 }
 
 /// `[dynamic]`
@@ -209,6 +218,9 @@ pub struct Web3AuthConfig {
     pub jwks_url: Option<String>,
     /// The project's SPKI verification key (PEM) instead of JWKS.
     pub verification_key_pem: Option<String>,
+    /// Scopes every token must carry (read from `scope` or `scp`; e.g. `["read:me"]`).
+    #[serde(default)]
+    pub required_scopes: Vec<String>,
 }
 
 /// `[parra_issuer]`

@@ -197,6 +197,10 @@ impl DynamicClaims {
 }
 
 impl ProviderClaims for DynamicClaims {
+    fn extra(&self) -> &Extra {
+        &self.extra
+    }
+
     const PROVIDER: Provider = Provider::Dynamic;
     super::registered_fields!();
     super::any_conversions!(Dynamic);

@@ -39,9 +39,28 @@ pub trait ProviderClaims:
     /// carries no user id under the provider's rule.
     fn identity(&self) -> Result<Identity, VerifyError>;
 
-    /// The space-separated `scope` claim, for providers that have one.
+    /// The space-separated `scope` claim, for providers that model one.
     fn scope(&self) -> Option<&str> {
         None
+    }
+
+    /// The top-level members the type does not model.
+    fn extra(&self) -> &Extra;
+
+    /// True when the token grants `scope`: listed in `scope` (space-separated, as modelled by
+    /// the provider or kept in [`ProviderClaims::extra`]) or in `scp` (an array of strings).
+    fn has_granted_scope(&self, scope: &str) -> bool {
+        let listed = |value: &str| value.split_ascii_whitespace().any(|s| s == scope);
+        let extra = self.extra();
+        self.scope().is_some_and(listed)
+            || extra
+                .get("scope")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(listed)
+            || extra
+                .get("scp")
+                .and_then(serde_json::Value::as_array)
+                .is_some_and(|scp| scp.iter().any(|s| s.as_str() == Some(scope)))
     }
 
     /// The token-type claim (`typ` in the payload), for providers that have one.

@@ -140,6 +140,10 @@ claims_deserialize!(ParaWallet {
 });
 
 impl ProviderClaims for ParaClaims {
+    fn extra(&self) -> &Extra {
+        &self.extra
+    }
+
     const PROVIDER: Provider = Provider::Para;
     super::registered_fields!();
     super::any_conversions!(Para);

@@ -72,6 +72,10 @@ claims_deserialize!(ParraGrants {
 });
 
 impl ProviderClaims for ParraClaims {
+    fn extra(&self) -> &Extra {
+        &self.extra
+    }
+
     const PROVIDER: Provider = Provider::Parra;
     super::registered_fields!();
     super::any_conversions!(Parra);

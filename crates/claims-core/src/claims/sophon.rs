@@ -89,6 +89,10 @@ impl SophonClaims {
 }
 
 impl ProviderClaims for SophonClaims {
+    fn extra(&self) -> &Extra {
+        &self.extra
+    }
+
     const PROVIDER: Provider = Provider::Sophon;
     super::registered_fields!();
     super::any_conversions!(Sophon);

@@ -128,6 +128,10 @@ claims_deserialize!(Web3AuthWallet {
 });
 
 impl ProviderClaims for Web3AuthClaims {
+    fn extra(&self) -> &Extra {
+        &self.extra
+    }
+
     const PROVIDER: Provider = Provider::Web3Auth;
     super::registered_fields!();
     super::any_conversions!(Web3Auth);
