@@ -333,6 +333,7 @@ impl DevIssuer {
                 jwks_url: Some(url.clone()),
                 audience: None,
                 required_scopes: Vec::new(),
+                algorithms: None,
             }),
             parra: Some(ParraConfig {
                 keys: vec![ParraKeyConfig {
@@ -350,6 +351,8 @@ impl DevIssuer {
                 jwks_url: Some(url.clone()),
                 issuer: None,
                 required_scopes: Vec::new(),
+                algorithms: None,
+                extra_issuers: Vec::new(),
             }),
             dynamic: Some(DynamicConfig {
                 environment_id: DEV_ENVIRONMENT_ID.to_owned(),
@@ -357,6 +360,8 @@ impl DevIssuer {
                 public_key_pem: None,
                 audience: Vec::new(),
                 required_scopes: Vec::new(),
+                algorithms: None,
+                extra_issuers: Vec::new(),
                 allow_additional_auth: false,
             }),
             web3auth: Some(Web3AuthConfig {
@@ -365,6 +370,8 @@ impl DevIssuer {
                 jwks_url: Some(url),
                 verification_key_pem: None,
                 required_scopes: Vec::new(),
+                algorithms: None,
+                extra_issuers: Vec::new(),
             }),
             parra_issuer: Some(ParraIssuerConfig {
                 api_key_id: DEV_PARRA_KEY_ID.to_owned(),

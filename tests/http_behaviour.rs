@@ -36,9 +36,11 @@ async fn key_rotation_through_the_running_server() {
     let res = h.get("/me", Some(&h.keys.valid(Provider::Sophon))).await;
     assert_eq!(res.status(), StatusCode::OK);
 
-    // The provider rotates: a new RSA key replaces the old one.
+    // The provider rotates: a new RSA key replaces the old one. An unknown kid refetches at
+    // most once per cooldown (1 s in the test config, its minimum), counted from the prefetch.
     let new = RsaKey::generate("rsa-key-2");
     h.jwks.set_keys(&[new.jwk(), h.keys.ec.jwk()]);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
     // A token with the new kid works on first sight (one refetch)...
     let token = sign(&new, &claims(Provider::Sophon, now()));

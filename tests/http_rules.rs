@@ -124,3 +124,104 @@ async fn para_accepts_rs256_and_es256_the_key_type_deciding() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// `algorithms` in a provider's table narrows what it accepts; a name its keys cannot verify is
+/// a configuration error naming the key.
+#[tokio::test]
+async fn algorithms_narrow_each_provider_and_unverifiable_ones_are_refused_at_start() {
+    let h = Harness::start_with(|c| {
+        c.para.as_mut().unwrap().algorithms = Some(vec!["ES256".to_owned()]);
+    })
+    .await;
+    let para = claims(Provider::Para, now());
+    let es256 = test_support::sign(&h.keys.ec, &para);
+    assert_eq!(h.get("/me", Some(&es256)).await.status(), StatusCode::OK);
+    let rs256 = test_support::sign(&h.keys.rsa, &para);
+    let res = h.get("/me", Some(&rs256)).await;
+    assert_eq!(
+        status_and_challenge(&res),
+        (
+            StatusCode::UNAUTHORIZED,
+            Some(support::invalid_token(
+                "the token's algorithm is not accepted"
+            ))
+        )
+    );
+
+    let refused = |table: &str| {
+        wallet_auth::layer::AuthConfig::from_toml_str(table)
+            .and_then(|c| c.build_verifier().map(|_| ()))
+            .unwrap_err()
+            .to_string()
+    };
+    let public_key = "RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384 or EdDSA";
+    assert_eq!(
+        refused("[para]\nalgorithms = [\"HS256\"]\n"),
+        format!("para.algorithms: \"HS256\" is not {public_key}")
+    );
+    assert_eq!(
+        refused("[sophon]\npartner_id = \"p\"\nalgorithms = [\"none\"]\n"),
+        format!("sophon.algorithms: \"none\" is not {public_key}")
+    );
+    assert_eq!(
+        refused(
+            "[[parra.keys]]\nid = \"k\"\nsecret = \"s\"\ntenant_id = \"t\"\n\
+             [parra]\nalgorithms = [\"RS256\"]\n"
+        ),
+        "parra.algorithms: \"RS256\" is not HS256, HS384 or HS512"
+    );
+    let pem = test_support::RsaKey::generate("k").spki_pem();
+    assert_eq!(
+        refused(&format!(
+            "[dynamic]\nenvironment_id = \"e\"\npublic_key_pem = \"\"\"{pem}\"\"\"\nalgorithms = [\"ES256\"]\n"
+        )),
+        "dynamic.algorithms: \"ES256\" is not RS256, RS384, RS512, PS256, PS384 or PS512"
+    );
+    assert_eq!(
+        refused("[para]\nalgorithms = []\n"),
+        "para.algorithms: the allowed algorithms must be non-empty and must not mix HMAC with public-key algorithms"
+    );
+}
+
+/// `extra_issuers` adds exact issuers to the fixed-issuer providers (for Dynamic, each must end in
+/// `/<environment_id>`: a custom domain); other issuers stay refused.
+#[tokio::test]
+async fn extra_issuers_are_accepted_and_nothing_else() {
+    let custom = format!("auth.example.com/{}", support::DYNAMIC_ENV);
+    let h = Harness::start_with(|c| {
+        c.dynamic.as_mut().unwrap().extra_issuers = vec![custom.clone()];
+        c.sophon.as_mut().unwrap().extra_issuers = vec!["https://auth.staging.example".to_owned()];
+    })
+    .await;
+    for (provider, iss, expected) in [
+        (Provider::Dynamic, custom.as_str(), StatusCode::OK),
+        (
+            Provider::Sophon,
+            "https://auth.staging.example",
+            StatusCode::OK,
+        ),
+        (
+            Provider::Sophon,
+            "https://auth.other.example",
+            StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        let mut c = claims(provider, now());
+        c["iss"] = json!(iss);
+        let res = h.get("/me", Some(&h.keys.token(provider, &c))).await;
+        assert_eq!(res.status(), expected, "{provider:?} {iss}");
+        if expected == StatusCode::OK {
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["provider"], format!("{provider:?}").to_lowercase());
+        }
+    }
+    let e = wallet_auth::layer::AuthConfig::from_toml_str(
+        "[dynamic]\nenvironment_id = \"env-1\"\nextra_issuers = [\"auth.example.com/env-2\"]\n",
+    )
+    .and_then(|c| c.build_verifier().map(|_| ()))
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "dynamic.extra_issuers: \"auth.example.com/env-2\" must end in \"/env-1\""
+    );
+}

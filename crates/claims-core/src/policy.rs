@@ -31,7 +31,9 @@ pub const DYNAMIC_ADDITIONAL_AUTH_SCOPE: &str = "requiresAdditionalAuth";
 #[non_exhaustive]
 pub enum PolicyError {
     /// The algorithm list is empty or mixes HMAC with public-key algorithms.
-    #[error("the allowed algorithms must be non-empty and of one family")]
+    #[error(
+        "the allowed algorithms must be non-empty and must not mix HMAC with public-key algorithms"
+    )]
     Algorithms,
     /// A required setting is empty (names it).
     #[error("{0} must not be empty")]

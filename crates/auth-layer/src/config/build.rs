@@ -85,6 +85,7 @@ impl AuthConfig {
             if let Some(aud) = &c.audience {
                 p = p.with_audiences([aud.clone()]);
             }
+            p = algorithms("para", c.algorithms.as_deref(), PUBLIC_KEY, p)?;
             b = b.provider(
                 finish(p, &c.required_scopes),
                 KeySource::Jwks(source("para.jwks_url", url)?),
@@ -107,23 +108,12 @@ impl AuthConfig {
             }
             let mut p = Policy::parra(c.keys.iter().map(|k| (k.id.clone(), k.tenant_id.clone())))
                 .map_err(|e| ConfigError::new("parra.keys", e))?;
-            if let Some(algs) = &c.algorithms {
-                let algs = algs
-                    .iter()
-                    .map(|a| match claims_core::header::parse_algorithm(a) {
-                        Ok(alg @ (Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512)) => {
-                            Ok(alg)
-                        }
-                        _ => Err(ConfigError::new(
-                            "parra.algorithms",
-                            format!("{a:?} is not HS256, HS384 or HS512"),
-                        )),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                p = p
-                    .with_algorithms(&algs)
-                    .map_err(|e| ConfigError::new("parra.algorithms", e))?;
-            }
+            p = algorithms(
+                "parra",
+                c.algorithms.as_deref(),
+                AlgorithmFamily::Hmac.algorithms(),
+                p,
+            )?;
             b = b.provider(
                 finish(p, &c.required_scopes),
                 KeySource::Parra(Arc::new(keyring)),
@@ -137,6 +127,8 @@ impl AuthConfig {
                     .with_issuers([iss.clone()])
                     .map_err(|e| ConfigError::new("sophon.issuer", e))?;
             }
+            p = extra_issuers("sophon", &c.extra_issuers, None, p)?;
+            p = algorithms("sophon", c.algorithms.as_deref(), PUBLIC_KEY, p)?;
             let url = c.jwks_url.as_deref().unwrap_or(c.network.jwks_url());
             b = b.provider(
                 finish(p, &c.required_scopes),
@@ -144,10 +136,18 @@ impl AuthConfig {
             );
         }
         if let Some(c) = &self.dynamic {
-            let p = Policy::dynamic(c.environment_id.clone())
+            let mut p = Policy::dynamic(c.environment_id.clone())
                 .map_err(|e| ConfigError::new("dynamic.environment_id", e))?
                 .with_audiences(c.audience.clone())
                 .allow_additional_auth(c.allow_additional_auth);
+            let suffix = format!("/{}", c.environment_id);
+            p = extra_issuers("dynamic", &c.extra_issuers, Some(&suffix), p)?;
+            let verifiable = if c.public_key_pem.is_some() {
+                AlgorithmFamily::Rsa.algorithms()
+            } else {
+                PUBLIC_KEY
+            };
+            p = algorithms("dynamic", c.algorithms.as_deref(), verifiable, p)?;
             let keys = match &c.public_key_pem {
                 Some(pem) => KeySource::Static(Arc::new(
                     VerifyingKey::from_pem(pem)
@@ -175,6 +175,13 @@ impl AuthConfig {
                     .with_issuers(issuers.clone())
                     .map_err(|e| ConfigError::new("web3auth.issuers", e))?;
             }
+            p = extra_issuers("web3auth", &c.extra_issuers, None, p)?;
+            let verifiable: &[Algorithm] = if c.verification_key_pem.is_some() {
+                &[Algorithm::ES256]
+            } else {
+                PUBLIC_KEY
+            };
+            p = algorithms("web3auth", c.algorithms.as_deref(), verifiable, p)?;
             let keys = if let Some(pem) = &c.verification_key_pem {
                 KeySource::Static(Arc::new(
                     VerifyingKey::from_pem(pem)
@@ -240,6 +247,82 @@ impl AuthConfig {
         }
         Ok(sources)
     }
+}
+
+/// Every public-key algorithm: what a key set (JWKS) can verify. HMAC is never served from one.
+const PUBLIC_KEY: &[Algorithm] = &[
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+];
+
+/// `<table>.algorithms`, when set: each a JOSE name the provider's keys can verify (`verifiable`).
+fn algorithms(
+    table: &str,
+    names: Option<&[String]>,
+    verifiable: &[Algorithm],
+    policy: Policy,
+) -> Result<Policy, ConfigError> {
+    let Some(names) = names else {
+        return Ok(policy);
+    };
+    let field = format!("{table}.algorithms");
+    let algs = names
+        .iter()
+        .map(|name| {
+            claims_core::header::parse_algorithm(name)
+                .ok()
+                .filter(|alg| verifiable.contains(alg))
+                .ok_or_else(|| {
+                    ConfigError::new(&field, format!("{name:?} is not {}", either(verifiable)))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    policy
+        .with_algorithms(&algs)
+        .map_err(|e| ConfigError::new(&field, e))
+}
+
+/// `HS256, HS384 or HS512`
+fn either(algs: &[Algorithm]) -> String {
+    let names: Vec<&str> = algs.iter().map(|a| a.name()).collect();
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "any algorithm".to_owned(),
+    }
+}
+
+/// `<table>.extra_issuers`: added to the provider's issuers; with `suffix`, each must end in it.
+fn extra_issuers(
+    table: &str,
+    extra: &[String],
+    suffix: Option<&str>,
+    policy: Policy,
+) -> Result<Policy, ConfigError> {
+    if extra.is_empty() {
+        return Ok(policy);
+    }
+    let field = format!("{table}.extra_issuers");
+    if let Some(bad) = extra
+        .iter()
+        .find(|iss| iss.is_empty() || suffix.is_some_and(|s| !iss.ends_with(s)))
+    {
+        let rule = suffix.map_or("must not be empty".to_owned(), |s| {
+            format!("must end in {s:?}")
+        });
+        return Err(ConfigError::new(field, format!("{bad:?} {rule}")));
+    }
+    let issuers: Vec<String> = policy.issuers().iter().chain(extra).cloned().collect();
+    policy
+        .with_issuers(issuers)
+        .map_err(|e| ConfigError::new(field, e))
 }
 
 fn secret(field: &str, value: Option<&str>, env: Option<&str>) -> Result<String, ConfigError> {

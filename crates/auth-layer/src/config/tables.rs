@@ -105,6 +105,10 @@ pub struct ParaConfig {
     /// Scopes every token must carry (read from `scope` or `scp`; e.g. `["read:me"]`).
     #[serde(default)]
     pub required_scopes: Vec<String>,
+    /// Accepted algorithms, a subset of what the provider's keys can verify (default: the
+    /// provider's own).
+    #[serde(default)]
+    pub algorithms: Option<Vec<String>>,
 }
 
 /// `[parra]`
@@ -183,6 +187,13 @@ pub struct SophonConfig {
     /// Scopes every token must carry (read from `scope` or `scp`; e.g. `["read:me"]`).
     #[serde(default)]
     pub required_scopes: Vec<String>,
+    /// Accepted algorithms, a subset of what the provider's keys can verify (default: the
+    /// provider's own).
+    #[serde(default)]
+    pub algorithms: Option<Vec<String>>,
+    /// Issuers accepted besides the provider's own (exact strings).
+    #[serde(default)]
+    pub extra_issuers: Vec<String>,
 }
 
 /// `[dynamic]`
@@ -201,6 +212,13 @@ pub struct DynamicConfig {
     /// Scopes every token must carry (e.g. `["user:basic"]`).
     #[serde(default)]
     pub required_scopes: Vec<String>,
+    /// Accepted algorithms, a subset of what the provider's keys can verify (default: the
+    /// provider's own).
+    #[serde(default)]
+    pub algorithms: Option<Vec<String>>,
+    /// Issuers accepted besides the provider's own (exact strings, each ending in `/<environment_id>`: a custom domain).
+    #[serde(default)]
+    pub extra_issuers: Vec<String>,
     /// Accept tokens that still require additional auth (MFA pending). Default false.
     #[serde(default)]
     pub allow_additional_auth: bool,
@@ -221,6 +239,13 @@ pub struct Web3AuthConfig {
     /// Scopes every token must carry (read from `scope` or `scp`; e.g. `["read:me"]`).
     #[serde(default)]
     pub required_scopes: Vec<String>,
+    /// Accepted algorithms, a subset of what the provider's keys can verify (default: the
+    /// provider's own).
+    #[serde(default)]
+    pub algorithms: Option<Vec<String>>,
+    /// Issuers accepted besides the provider's own (exact strings).
+    #[serde(default)]
+    pub extra_issuers: Vec<String>,
 }
 
 /// `[parra_issuer]`
