@@ -245,19 +245,7 @@ fn inspect_piped_into_head_stops_quietly() {
     // `wallet-auth inspect - | head -1`: read one line, then close the pipe.
     use std::io::BufRead as _;
     let big = large_token();
-    let mut child = Command::new(BIN)
-        .args(["inspect", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(big.as_bytes())
-        .unwrap();
+    let mut child = spawn_stdin(&["inspect", "-"], &big);
     let mut first = String::new();
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)

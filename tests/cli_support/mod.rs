@@ -25,7 +25,8 @@ pub fn run(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().unwrap()
 }
 
-pub fn run_stdin(args: &[&str], stdin: &str) -> Output {
+/// The CLI started with `args`, `stdin` written to it and closed, stdout and stderr piped.
+pub fn spawn_stdin(args: &[&str], stdin: &str) -> std::process::Child {
     let mut child = Command::new(BIN)
         .args(args)
         .stdin(Stdio::piped())
@@ -39,7 +40,11 @@ pub fn run_stdin(args: &[&str], stdin: &str) -> Output {
         .unwrap()
         .write_all(stdin.as_bytes())
         .unwrap();
-    child.wait_with_output().unwrap()
+    child
+}
+
+pub fn run_stdin(args: &[&str], stdin: &str) -> Output {
+    spawn_stdin(args, stdin).wait_with_output().unwrap()
 }
 
 pub fn out(o: &Output) -> String {

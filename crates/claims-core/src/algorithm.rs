@@ -75,6 +75,19 @@ impl Algorithm {
         Algorithm::EdDSA,
     ];
 
+    /// Every public-key algorithm (all but HMAC): what a key set (JWKS) can serve keys for.
+    ///
+    /// ```
+    /// use claims_core::{Algorithm, AlgorithmFamily};
+    /// assert!(Algorithm::public_key().iter().all(|a| a.family() != AlgorithmFamily::Hmac));
+    /// assert_eq!(Algorithm::public_key().len(), 9);
+    /// ```
+    pub fn public_key() -> &'static [Algorithm] {
+        Algorithm::ALL
+            .get(AlgorithmFamily::Hmac.algorithms().len()..)
+            .unwrap_or_default()
+    }
+
     /// The JOSE name (`"RS256"`).
     pub fn name(self) -> &'static str {
         match self {

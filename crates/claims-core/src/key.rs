@@ -63,15 +63,6 @@ pub enum EcCurve {
     P384,
 }
 
-const RSA_ALGS: [Algorithm; 6] = [
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-];
-
 /// A public key (or HMAC secret) prepared for verification.
 ///
 /// ```
@@ -271,7 +262,7 @@ impl VerifyingKey {
 
     /// Parse the key for every RSA algorithm now (no effect on other keys).
     pub fn prepare_all(&self) {
-        for alg in RSA_ALGS {
+        for alg in AlgorithmFamily::Rsa.algorithms().iter().copied() {
             let _ = self.rsa_parsed(alg);
         }
     }

@@ -85,20 +85,31 @@ fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
-#[test]
-fn without_a_runtime_lookups_fetch_and_an_expired_set_is_refreshed() {
+/// Keys a and b, a fetcher serving a set with only a, and a source with a 1 s TTL reading it.
+fn setup(timeout: Option<Duration>) -> (TestKey, TestKey, Arc<Documents>, jwks_cache::JwksSource) {
     let (a, b) = (TestKey::ed("a"), TestKey::ed("b"));
     let documents = Arc::new(Documents {
         body: Mutex::new(jwks(&[&a.jwk])),
         fetches: AtomicUsize::new(0),
     });
-    let cache = JwksCache::builder()
+    let mut builder = JwksCache::builder()
         .fetcher(documents.clone())
         .ttl(Duration::from_secs(1))
-        .min_ttl(Duration::from_secs(1))
+        .min_ttl(Duration::from_secs(1));
+    if let Some(timeout) = timeout {
+        builder = builder.timeout(timeout);
+    }
+    let source = builder
         .build()
+        .unwrap()
+        .source("https://issuer.example/jwks.json")
         .unwrap();
-    let source = cache.source("https://issuer.example/jwks.json").unwrap();
+    (a, b, documents, source)
+}
+
+#[test]
+fn without_a_runtime_lookups_fetch_and_an_expired_set_is_refreshed() {
+    let (a, b, documents, source) = setup(None);
     assert!(tokio::runtime::Handle::try_current().is_err());
 
     let key_a = block_on(source.key(Some("a"), a.alg)).unwrap();
@@ -123,18 +134,7 @@ fn without_a_runtime_lookups_fetch_and_an_expired_set_is_refreshed() {
 
 #[test]
 fn without_a_runtime_a_dropped_waiter_leaves_the_fetch_to_the_next_lookup() {
-    let (a, b) = (TestKey::ed("a"), TestKey::ed("b"));
-    let documents = Arc::new(Documents {
-        body: Mutex::new(jwks(&[&a.jwk])),
-        fetches: AtomicUsize::new(0),
-    });
-    let cache = JwksCache::builder()
-        .fetcher(documents.clone())
-        .ttl(Duration::from_secs(1))
-        .min_ttl(Duration::from_secs(1))
-        .build()
-        .unwrap();
-    let source = cache.source("https://issuer.example/jwks.json").unwrap();
+    let (a, b, documents, source) = setup(None);
 
     // A cold lookup gives up mid-fetch; the next one finishes that same fetch.
     poll_once_and_drop(source.key(Some("a"), a.alg));
@@ -160,19 +160,7 @@ fn without_a_runtime_a_dropped_waiter_leaves_the_fetch_to_the_next_lookup() {
 /// call, a test runtime per test) is picked up on the next runtime: the rotation is still seen.
 #[test]
 fn a_refresh_whose_runtime_went_away_is_driven_on_the_next_one() {
-    let (a, b) = (TestKey::ed("a"), TestKey::ed("b"));
-    let documents = Arc::new(Documents {
-        body: Mutex::new(jwks(&[&a.jwk])),
-        fetches: AtomicUsize::new(0),
-    });
-    let cache = JwksCache::builder()
-        .fetcher(documents.clone())
-        .ttl(Duration::from_secs(1))
-        .min_ttl(Duration::from_secs(1))
-        .timeout(Duration::from_millis(100))
-        .build()
-        .unwrap();
-    let source = cache.source("https://issuer.example/jwks.json").unwrap();
+    let (a, b, documents, source) = setup(Some(Duration::from_millis(100)));
     let runtime = || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()

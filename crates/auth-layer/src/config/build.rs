@@ -85,7 +85,7 @@ impl AuthConfig {
             if let Some(aud) = &c.audience {
                 p = p.with_audiences([aud.clone()]);
             }
-            p = algorithms("para", c.algorithms.as_deref(), PUBLIC_KEY, p)?;
+            p = algorithms("para", c.algorithms.as_deref(), Algorithm::public_key(), p)?;
             b = b.provider(
                 finish(p, &c.required_scopes),
                 KeySource::Jwks(source("para.jwks_url", url)?),
@@ -128,7 +128,12 @@ impl AuthConfig {
                     .map_err(|e| ConfigError::new("sophon.issuer", e))?;
             }
             p = extra_issuers("sophon", &c.extra_issuers, None, p)?;
-            p = algorithms("sophon", c.algorithms.as_deref(), PUBLIC_KEY, p)?;
+            p = algorithms(
+                "sophon",
+                c.algorithms.as_deref(),
+                Algorithm::public_key(),
+                p,
+            )?;
             let url = c.jwks_url.as_deref().unwrap_or(c.network.jwks_url());
             b = b.provider(
                 finish(p, &c.required_scopes),
@@ -145,7 +150,7 @@ impl AuthConfig {
             let verifiable = if c.public_key_pem.is_some() {
                 AlgorithmFamily::Rsa.algorithms()
             } else {
-                PUBLIC_KEY
+                Algorithm::public_key()
             };
             p = algorithms("dynamic", c.algorithms.as_deref(), verifiable, p)?;
             let keys = match &c.public_key_pem {
@@ -179,7 +184,7 @@ impl AuthConfig {
             let verifiable: &[Algorithm] = if c.verification_key_pem.is_some() {
                 &[Algorithm::ES256]
             } else {
-                PUBLIC_KEY
+                Algorithm::public_key()
             };
             p = algorithms("web3auth", c.algorithms.as_deref(), verifiable, p)?;
             let keys = if let Some(pem) = &c.verification_key_pem {
@@ -248,19 +253,6 @@ impl AuthConfig {
         Ok(sources)
     }
 }
-
-/// Every public-key algorithm: what a key set (JWKS) can verify. HMAC is never served from one.
-const PUBLIC_KEY: &[Algorithm] = &[
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-    Algorithm::ES256,
-    Algorithm::ES384,
-    Algorithm::EdDSA,
-];
 
 /// `<table>.algorithms`, when set: each a JOSE name the provider's keys can verify (`verifiable`).
 fn algorithms(
