@@ -33,10 +33,14 @@ fuzz_target!(|data: &[u8]| {
         .map(|k| k.kid().map(str::to_owned))
         .chain([None, Some(String::new())])
         .collect();
+    for kid in kids.iter().flatten() {
+        let _ = set.by_kid(kid).len();
+    }
     for kid in &kids {
         for alg in ALGS {
             if let Ok(key) = set.select(kid.as_deref(), alg) {
-                let _ = (key.kty(), key.crv(), key.rsa_bits(), key.decoding_key());
+                let _ = (key.kty(), key.crv(), key.rsa_bits(), key.verifying_key());
+                let _ = (key.alg(), key.key_use(), key.key_ops(), key.id());
             }
         }
     }

@@ -8,8 +8,10 @@ use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
 
 use auth_layer::{AuthLayer, Authenticated, KeySource, Verifier};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
-use claims_core::{DecodingKey, ParraKeyring, Policy};
+use claims_core::{ParraKeyring, Policy, VerifyingKey};
 use http::{HeaderName, HeaderValue, Request, Response};
 use http_body_util::Full;
 use libfuzzer_sys::fuzz_target;
@@ -25,11 +27,12 @@ struct World {
 fn world() -> &'static World {
     static WORLD: OnceLock<World> = OnceLock::new();
     WORLD.get_or_init(|| {
-        let rsa = DecodingKey::from_rsa_components(A2_N, "AQAB").expect("A.2 key");
+        let n = URL_SAFE_NO_PAD.decode(A2_N).expect("A.2 modulus");
+        let rsa = VerifyingKey::rsa(&n, &[1, 0, 1]).expect("A.2 key");
         let mut keyring = ParraKeyring::new();
         keyring.insert("key-1", b"parra secret").expect("keyring");
         let verifier = Verifier::builder()
-            .provider(Policy::para(), KeySource::from_decoding_key(&rsa).expect("A.2 key"))
+            .provider(Policy::para(), KeySource::Static(Arc::new(rsa)))
             .provider(
                 Policy::parra([("key-1", "tenant-1")]).expect("parra policy"),
                 KeySource::Parra(Arc::new(keyring)),
@@ -39,11 +42,10 @@ fn world() -> &'static World {
         let layer = AuthLayer::new(verifier)
             .with_cookie("DYNAMIC_JWT_TOKEN")
             .with_header(HeaderName::from_static("x-auth-token"));
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        World { rt, layer }
+        World {
+            rt: wallet_auth_fuzz::runtime(),
+            layer,
+        }
     })
 }
 

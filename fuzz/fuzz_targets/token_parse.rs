@@ -4,21 +4,12 @@
 
 use std::sync::OnceLock;
 
-use claims_core::{Policy, Router, UnverifiedToken};
+use claims_core::{Router, UnverifiedToken};
 use libfuzzer_sys::fuzz_target;
 
 fn router() -> &'static Router {
     static ROUTER: OnceLock<Router> = OnceLock::new();
-    ROUTER.get_or_init(|| {
-        let policies = [
-            Policy::para(),
-            Policy::parra([("key-1", "tenant-1")]).expect("parra policy"),
-            Policy::sophon("partner").expect("sophon policy"),
-            Policy::dynamic("env-1").expect("dynamic policy"),
-            Policy::web3auth("client").expect("web3auth policy"),
-        ];
-        Router::new(&policies).expect("router")
-    })
+    ROUTER.get_or_init(|| Router::new(&wallet_auth_fuzz::policies()).expect("router"))
 }
 
 fuzz_target!(|data: &[u8]| {
