@@ -42,5 +42,6 @@ for t in $targets; do
     # With -jobs, libFuzzer writes the fuzzing process's output to fuzz-<job>.log.
     [ -f fuzz-0.log ] && mv fuzz-0.log "logs/$t.log"
     echo "== $t: exit $status, $(($(date +%s) - start)) s wall clock"
-    grep -h -E '^(Done|stat::)|panicked|ERROR|artifact' "logs/$t.log" "logs/$t.out" 2>/dev/null || true
+    grep -h -E '^(Done|stat::)|panicked|ERROR|artifact' "logs/$t.log" "logs/$t.out" \
+        2>/dev/null || true
 done
