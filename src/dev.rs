@@ -2,8 +2,9 @@
 //!
 //! # ⚠️ Never use this in production
 //!
-//! [`DevIssuer`] generates its own keys and signs tokens *in the shape* of Para, Parra, Sophon,
-//! Dynamic and Web3Auth tokens, with made-up dev values ([`DEV_ENVIRONMENT_ID`], …). A server
+//! [`DevIssuer`] generates its own keys and signs tokens *in the shape* of every built-in
+//! provider's tokens (Para, Parra, Sophon, Dynamic, Web3Auth, Privy; each provider module supplies
+//! its shape, [`auth_layer::provider::Provider::dev_token`]), with made-up dev values ([`DEV_ENVIRONMENT_ID`], …). A server
 //! configured with [`DevIssuer::config`] trusts **only these local keys**: it accepts tokens
 //! anyone holding the state file can mint, and none of the providers' real tokens. The private
 //! keys are written to a file in the temporary directory ([`DevIssuer::default_state_path`]) so
@@ -12,14 +13,14 @@
 //! [`crate::layer::AuthConfig`] everywhere else.
 //!
 //! ```
-//! use wallet_auth::claims::Provider;
+//! use wallet_auth::claims::ProviderId;
 //! use wallet_auth::dev::{DevIssuer, DEV_USER_ID};
 //! use wallet_auth::layer::AuthLayer;
 //!
 //! let dev = DevIssuer::generate();
 //! let config = dev.config("http://127.0.0.1:3000");
 //! let layer = AuthLayer::from_config(&config)?;
-//! let token = dev.token(Provider::Dynamic, None, wallet_auth::claims::now())?;
+//! let token = dev.token(ProviderId::DYNAMIC, None, wallet_auth::claims::now())?;
 //! assert_eq!(token.split('.').count(), 3);
 //! let _app: axum::Router = dev.jwks_router(); // serves GET /.well-known/jwks.json
 //! # let _ = (layer, DEV_USER_ID);
@@ -29,10 +30,8 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use auth_layer::config::{
-    AuthConfig, DynamicConfig, JwksConfig, ParaConfig, ParaEnvironment, ParraConfig,
-    ParraIssuerConfig, ParraKeyConfig, SophonConfig, SophonNetwork, Web3AuthConfig,
-};
+use auth_layer::config::AuthConfig;
+use auth_layer::provider::{DevToken, DevValues};
 use aws_lc_rs::encoding::AsDer as _;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
@@ -42,7 +41,7 @@ use aws_lc_rs::signature::{
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use claims_core::Provider;
+use claims_core::Algorithm;
 use serde_json::{Value, json};
 
 /// The Dynamic environment id of dev tokens (`iss` = `app.dynamicauth.com/<this>`).
@@ -51,6 +50,8 @@ pub const DEV_ENVIRONMENT_ID: &str = "de000000-0000-4000-8000-000000000001";
 pub const DEV_PARTNER_ID: &str = "dev-sophon-partner";
 /// The Web3Auth client id of dev tokens (their `aud`).
 pub const DEV_CLIENT_ID: &str = "dev-web3auth-client-id";
+/// The Privy app id of the development configuration.
+pub const DEV_PRIVY_APP_ID: &str = "dev-privy-app-id";
 /// The Parra API key id of dev tokens (their `iss`).
 pub const DEV_PARRA_KEY_ID: &str = "dev-parra-api-key";
 /// The Parra tenant id of dev tokens (their `sub`).
@@ -95,6 +96,12 @@ pub enum DevError {
     /// Key generation or signing failed in the crypto library.
     #[error("crypto failure: {0}")]
     Crypto(&'static str),
+    /// No built-in provider has this name.
+    #[error("no development tokens for provider {0:?} (expected para, parra, sophon, dynamic, web3auth or privy)")]
+    UnknownProvider(String),
+    /// A provider's development token uses an algorithm the issuer has no key for.
+    #[error("no development key for {0}")]
+    UnsupportedAlgorithm(Algorithm),
 }
 
 /// **Development only** (see the [module docs](self)): an RSA-2048 key (RS256: Para, Sophon,
@@ -319,182 +326,99 @@ impl DevIssuer {
         )
     }
 
-    /// A configuration with all five providers (and `[parra_issuer]`) trusting only this issuer:
-    /// every key set is `<base_url>/.well-known/jwks.json` and `jwks.allow_http` is on.
+    /// A configuration with every built-in provider (and `[parra_issuer]`) trusting only this
+    /// issuer: every key set is `<base_url>/.well-known/jwks.json` and `jwks.allow_http` is on.
     pub fn config(&self, base_url: &str) -> AuthConfig {
         let url = format!("{}{DEV_JWKS_PATH}", base_url.trim_end_matches('/'));
-        AuthConfig {
-            jwks: JwksConfig {
-                allow_http: true,
-                ..JwksConfig::default()
-            },
-            para: Some(ParaConfig {
-                environment: ParaEnvironment::Sandbox,
-                jwks_url: Some(url.clone()),
-                audience: None,
-                required_scopes: Vec::new(),
-                algorithms: None,
-            }),
-            parra: Some(ParraConfig {
-                keys: vec![ParraKeyConfig {
-                    id: DEV_PARRA_KEY_ID.to_owned(),
-                    secret: Some(self.parra_secret.clone()),
-                    secret_env: None,
-                    tenant_id: DEV_PARRA_TENANT_ID.to_owned(),
-                }],
-                algorithms: None,
-                required_scopes: Vec::new(),
-            }),
-            sophon: Some(SophonConfig {
-                partner_id: DEV_PARTNER_ID.to_owned(),
-                network: SophonNetwork::Testnet,
-                jwks_url: Some(url.clone()),
-                issuer: None,
-                required_scopes: Vec::new(),
-                algorithms: None,
-                extra_issuers: Vec::new(),
-            }),
-            dynamic: Some(DynamicConfig {
-                environment_id: DEV_ENVIRONMENT_ID.to_owned(),
-                jwks_url: Some(url.clone()),
-                public_key_pem: None,
-                audience: Vec::new(),
-                required_scopes: Vec::new(),
-                algorithms: None,
-                extra_issuers: Vec::new(),
-                allow_additional_auth: false,
-            }),
-            web3auth: Some(Web3AuthConfig {
-                client_id: DEV_CLIENT_ID.to_owned(),
-                issuers: None,
-                jwks_url: Some(url),
-                verification_key_pem: None,
-                required_scopes: Vec::new(),
-                algorithms: None,
-                extra_issuers: Vec::new(),
-            }),
-            parra_issuer: Some(ParraIssuerConfig {
-                api_key_id: DEV_PARRA_KEY_ID.to_owned(),
-                secret: Some(self.parra_secret.clone()),
-                secret_env: None,
-                tenant_id: DEV_PARRA_TENANT_ID.to_owned(),
-                ttl_secs: 3600,
-            }),
-            ..AuthConfig::default()
-        }
+        let text = format!(
+            r#"
+[jwks]
+allow_http = true
+
+[para]
+environment = "sandbox"
+jwks_url = "{url}"
+
+[[parra.keys]]
+id = "{DEV_PARRA_KEY_ID}"
+secret = "{secret}"
+tenant_id = "{DEV_PARRA_TENANT_ID}"
+
+[sophon]
+partner_id = "{DEV_PARTNER_ID}"
+network = "testnet"
+jwks_url = "{url}"
+
+[dynamic]
+environment_id = "{DEV_ENVIRONMENT_ID}"
+jwks_url = "{url}"
+
+[web3auth]
+client_id = "{DEV_CLIENT_ID}"
+jwks_url = "{url}"
+
+[privy]
+app_id = "{DEV_PRIVY_APP_ID}"
+jwks_url = "{url}"
+
+[parra_issuer]
+api_key_id = "{DEV_PARRA_KEY_ID}"
+secret = "{secret}"
+tenant_id = "{DEV_PARRA_TENANT_ID}"
+"#,
+            url = toml_string(&url),
+            secret = self.parra_secret,
+        );
+        // The template is fixed and the one value from outside is escaped: it always parses
+        // (the tests parse it); a URL that is not one is refused later, by `build_verifier`.
+        #[allow(clippy::expect_used)]
+        AuthConfig::from_toml_str(&text).expect("the development configuration template parses")
     }
 
-    /// The default claims of a dev token for `provider`, issued at `now` (see [`DevIssuer::token`]).
-    pub fn default_claims(&self, provider: Provider, now: i64) -> Value {
-        let address_lower = DEV_WALLET_ADDRESS.to_ascii_lowercase();
-        match provider {
-            Provider::Para => json!({
-                "sub": DEV_USER_ID,
-                "iat": now,
-                "exp": now + 1800,
-                "data": {
-                    "userId": DEV_USER_ID,
-                    "wallets": [{
-                        "id": "0d6f4c1e-2b3a-4f5e-8d7c-9a0b1c2d3e4f",
-                        "type": "EVM",
-                        "address": DEV_WALLET_ADDRESS,
-                        "publicKey": "",
-                    }],
-                    "email": DEV_USER_EMAIL,
-                    "authType": "email",
-                    "identifier": DEV_USER_EMAIL,
-                },
-            }),
-            Provider::Parra => json!({
-                "iss": DEV_PARRA_KEY_ID,
-                "sub": DEV_PARRA_TENANT_ID,
-                "iat": now,
-                "exp": now + 3600,
-                "jti": format!("{DEV_PARRA_KEY_ID}-{now}"),
-                "grants": { "identity": DEV_USER_ID },
-            }),
-            Provider::Sophon => json!({
-                "iss": "https://auth.sophon.xyz",
-                "aud": DEV_PARTNER_ID,
-                "sub": address_lower,
-                "userId": DEV_USER_ID,
-                "scope": "email",
-                "sid": "5b7e9c1d-3f2a-4e6b-8c0d-1a2b3c4d5e6f",
-                "typ": "access",
-                "iat": now,
-                "exp": now + 86_400,
-            }),
-            Provider::Dynamic => json!({
-                "kid": self.rsa_kid,
-                "aud": "http://localhost:3000",
-                "iss": format!("app.dynamicauth.com/{DEV_ENVIRONMENT_ID}"),
-                "sub": DEV_USER_ID,
-                "sid": "7c1a9e3b-5d2f-4a6c-8e0b-2c3d4e5f6a7b",
-                "environment_id": DEV_ENVIRONMENT_ID,
-                "iat": now,
-                "exp": now + 7200,
-                "scope": "user:basic",
-                "alias": "dev",
-                "email": DEV_USER_EMAIL,
-                "given_name": "Dev",
-                "family_name": "User",
-                "lists": [],
-                "missing_fields": [],
-                "new_user": false,
-                "first_visit": "2024-01-01T00:00:00.000Z",
-                "last_verified_credential_id": "c1a2b3c4-d5e6-4f70-8192-a3b4c5d6e7f8",
-                "verified_credentials": [
-                    {
-                        "id": "c1a2b3c4-d5e6-4f70-8192-a3b4c5d6e7f8",
-                        "format": "blockchain",
-                        "address": DEV_WALLET_ADDRESS,
-                        "chain": "eip155",
-                        "public_identifier": DEV_WALLET_ADDRESS,
-                        "wallet_name": "metamask",
-                        "wallet_provider": "browserExtension",
-                    },
-                    {
-                        "id": "e1f2a3b4-c5d6-4e7f-8091-b2c3d4e5f6a7",
-                        "format": "email",
-                        "email": DEV_USER_EMAIL,
-                        "public_identifier": DEV_USER_EMAIL,
-                    },
-                ],
-                "metadata": {},
-            }),
-            Provider::Web3Auth => json!({
-                "iat": now,
-                "aud": DEV_CLIENT_ID,
-                "nonce": "03a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
-                "iss": "https://api-auth.web3auth.io",
-                "wallets": [{
-                    "public_key": DEV_WALLET_PUBLIC_KEY,
-                    "type": "web3auth_app_key",
-                    "curve": "secp256k1",
-                }],
-                "email": DEV_USER_EMAIL,
-                "name": "Dev User",
-                "verifier": "web3auth",
-                "verifierId": DEV_USER_EMAIL,
-                "aggregateVerifier": "w3a-google",
-                "userId": DEV_USER_ID,
-                "exp": now + 86_400,
-            }),
-        }
+    /// The default claims of a dev token for `provider`, issued at `now` (see
+    /// [`DevIssuer::token`]), with the header's algorithm and content type.
+    pub fn default_token(&self, provider: &str, now: i64) -> Result<DevToken, DevError> {
+        let config = self.config("http://127.0.0.1");
+        let values = DevValues::new(
+            DEV_USER_ID,
+            DEV_USER_EMAIL,
+            DEV_WALLET_ADDRESS,
+            DEV_WALLET_PUBLIC_KEY,
+            &self.rsa_kid,
+            now,
+        );
+        config
+            .providers()
+            .into_iter()
+            .find(|p| p.id().as_str().eq_ignore_ascii_case(provider))
+            .and_then(|p| p.dev_token(&values))
+            .ok_or_else(|| DevError::UnknownProvider(provider.to_owned()))
+    }
+
+    /// The default claims of a dev token for `provider`, issued at `now`.
+    pub fn default_claims(&self, provider: &str, now: i64) -> Result<Value, DevError> {
+        self.default_token(provider, now).map(|t| t.claims)
     }
 
     /// A token in `provider`'s exact shape (header and claims, see the provider notes), signed
-    /// with this issuer's key for that provider and issued at `now` (seconds since the epoch).
+    /// with this issuer's key for that provider's algorithm (RS256: the RSA key, ES256: the
+    /// P-256 key, HS256: the Parra secret) and issued at `now` (seconds since the epoch).
+    /// `provider` is a built-in provider's name (`privy`, …).
     ///
     /// `extra`, a JSON object, is merged over the default claims ([`DevIssuer::default_claims`]):
     /// each member replaces the default one, and a `null` member removes it.
     pub fn token(
         &self,
-        provider: Provider,
+        provider: impl AsRef<str>,
         extra: Option<&Value>,
         now: i64,
     ) -> Result<String, DevError> {
-        let mut claims = self.default_claims(provider, now);
+        let DevToken {
+            alg,
+            content_type,
+            mut claims,
+            ..
+        } = self.default_token(provider.as_ref(), now)?;
         if let Some(extra) = extra {
             let extra = extra.as_object().ok_or(DevError::ExtraNotObject)?;
             if let Some(claims) = claims.as_object_mut() {
@@ -507,20 +431,22 @@ impl DevIssuer {
                 }
             }
         }
-        let header = match provider {
-            Provider::Para | Provider::Sophon | Provider::Dynamic => {
-                json!({"alg": "RS256", "typ": "JWT", "kid": self.rsa_kid})
-            }
-            Provider::Web3Auth => json!({"alg": "ES256", "typ": "JWT", "kid": self.ec_kid}),
-            Provider::Parra => json!({"alg": "HS256", "typ": "JWT", "cty": "parra-fpa;v=1"}),
+        let mut header = match alg {
+            Algorithm::RS256 => json!({"alg": "RS256", "typ": "JWT", "kid": self.rsa_kid}),
+            Algorithm::ES256 => json!({"alg": "ES256", "typ": "JWT", "kid": self.ec_kid}),
+            Algorithm::HS256 => json!({"alg": "HS256", "typ": "JWT"}),
+            other => return Err(DevError::UnsupportedAlgorithm(other)),
         };
+        if let (Some(cty), Some(h)) = (content_type, header.as_object_mut()) {
+            h.insert("cty".into(), cty.into());
+        }
         let input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(header.to_string()),
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
-        let signature = match provider {
-            Provider::Para | Provider::Sophon | Provider::Dynamic => {
+        let signature = match alg {
+            Algorithm::RS256 => {
                 let mut sig = vec![0; self.rsa.public_modulus_len()];
                 self.rsa
                     .sign(
@@ -532,13 +458,13 @@ impl DevIssuer {
                     .map_err(|_| DevError::Crypto("RS256 signing"))?;
                 sig
             }
-            Provider::Web3Auth => self
+            Algorithm::ES256 => self
                 .ec
                 .sign(&SystemRandom::new(), input.as_bytes())
                 .map_err(|_| DevError::Crypto("ES256 signing"))?
                 .as_ref()
                 .to_vec(),
-            Provider::Parra => {
+            _ => {
                 let key = aws_lc_rs::hmac::Key::new(
                     aws_lc_rs::hmac::HMAC_SHA256,
                     self.parra_secret.as_bytes(),
@@ -550,6 +476,11 @@ impl DevIssuer {
         };
         Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
+}
+
+/// `s` with TOML basic-string escapes for `"` and `\`.
+fn toml_string(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// (n, e) of an RSA key, base64url.
@@ -626,7 +557,7 @@ mod tests {
         let dev = DevIssuer::generate();
         let token = dev
             .token(
-                Provider::Sophon,
+                "sophon",
                 Some(&json!({"scope": "", "sid": null})),
                 100,
             )
@@ -638,7 +569,7 @@ mod tests {
         assert!(claims.get("sid").is_none());
         assert_eq!(claims["exp"], 86_500);
         assert!(matches!(
-            dev.token(Provider::Para, Some(&json!([1])), 0),
+            dev.token("para", Some(&json!([1])), 0),
             Err(DevError::ExtraNotObject)
         ));
     }

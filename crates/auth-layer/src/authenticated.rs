@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use claims_core::{AnyClaims, Identity, Provider, ProviderClaims};
+use claims_core::{AnyClaims, Identity, ProviderClaims, ProviderId};
 
 /// A verified token: its typed claims and its provider-neutral identity.
 ///
@@ -26,8 +26,8 @@ impl Authenticated {
     }
 
     /// The provider that issued the token.
-    pub fn provider(&self) -> Provider {
-        self.0.identity.provider
+    pub fn provider(&self) -> &ProviderId {
+        &self.0.identity.provider
     }
 
     /// The typed claims of whichever provider issued the token.
@@ -36,7 +36,7 @@ impl Authenticated {
     }
 
     /// The claims as one provider's type, when that provider issued the token.
-    pub fn claims_as<C: ProviderClaims>(&self) -> Option<&Arc<C>> {
+    pub fn claims_as<C: ProviderClaims>(&self) -> Option<Arc<C>> {
         self.0.claims.get_arc::<C>()
     }
 
@@ -50,19 +50,14 @@ impl Authenticated {
         self.0.identity.expires_at
     }
 
-    /// The granted scopes, for providers that have them (Sophon, Dynamic).
+    /// The granted scopes: the words of `scope` and the strings of `scp`, whatever the provider.
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        let scope = match &self.0.claims {
-            AnyClaims::Sophon(c) => c.scope(),
-            AnyClaims::Dynamic(c) => c.scope(),
-            _ => None,
-        };
-        scope.unwrap_or_default().split_ascii_whitespace()
+        self.0.claims.granted_scopes().into_iter()
     }
 
-    /// True when the token grants `scope`.
+    /// True when the token grants `scope` (in `scope` or `scp`).
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes().any(|s| s == scope)
+        self.0.claims.has_granted_scope(scope)
     }
 
     /// Who the token speaks for, as JSON: `{"provider", "user_id", "email", "wallets": [{"chain",

@@ -24,9 +24,10 @@ pub enum ExtractRejection {
     /// Optional mode and no token: 401.
     #[error("authentication required")]
     NotAuthenticated,
-    /// The token is from another provider than the route needs: 403.
-    #[error("the token is not from {0}")]
-    WrongProvider(claims_core::Provider),
+    /// The token's claims are not the type the route reads (a token from another provider): 403.
+    /// Holds the token's provider.
+    #[error("tokens from {0} are not accepted on this route")]
+    WrongProvider(claims_core::ProviderId),
     /// The request names no wallet to check: 400.
     #[error("the request names no wallet (header {header})")]
     WalletMissing {
@@ -116,9 +117,8 @@ impl<T> Deref for Claims<T> {
 
 fn claims_of<T: ProviderClaims>(auth: &Authenticated) -> Result<Claims<T>, ExtractRejection> {
     auth.claims_as::<T>()
-        .cloned()
         .map(Claims)
-        .ok_or(ExtractRejection::WrongProvider(T::PROVIDER))
+        .ok_or_else(|| ExtractRejection::WrongProvider(auth.provider().clone()))
 }
 
 impl<T: ProviderClaims, S: Send + Sync> FromRequestParts<S> for Claims<T> {

@@ -1,12 +1,16 @@
-//! The Tower layer that verifies Para, Parra, Sophon, Dynamic and Web3Auth tokens, with axum
-//! extractors and gRPC-correct rejections for tonic.
+//! The Tower layer that verifies Para, Parra, Sophon, Dynamic, Web3Auth, Privy, any OpenID
+//! Connect issuer and providers of your own, with axum extractors and gRPC-correct rejections for
+//! tonic.
 //!
-//! The pipeline, one module per step:
+//! The pipeline, one module per step; none names a provider:
 //! 1. [`token_source`]: take the token from the request (bearer, cookie, custom header);
-//! 2. [`providers`]: pick the provider from the unverified `iss`;
-//! 3. [`keys`]: find the key (JWKS cache, static key, Parra secrets);
+//! 2. [`routing`]: pick the provider from the unverified `iss`;
+//! 3. [`key_source`]: find the key (JWKS cache, discovery, static key, HMAC secrets);
 //! 4. [`verifier`]: verify under the provider's policy (`claims_core`);
 //! 5. [`authenticated`]: expose the claims as a request extension; [`extract`] reads them in axum.
+//!
+//! [`provider`] holds one module per provider behind the [`provider::Provider`] trait: its
+//! configuration table, policy, key source and development tokens.
 //!
 //! Around it: [`layer`], [`service`], [`future`] (tower-http style), [`rejection`] (401/403/503 or
 //! gRPC status), [`require`] (per-route predicates), [`config`] (the TOML format), and
@@ -34,14 +38,15 @@ pub mod extract;
 pub mod future;
 #[cfg(feature = "tonic")]
 pub mod grpc;
-pub mod keys;
+pub mod key_source;
 pub mod layer;
 pub mod metrics;
 #[cfg(feature = "axum")]
 pub mod parra_endpoint;
-pub mod providers;
+pub mod provider;
 pub mod rejection;
 pub mod require;
+pub mod routing;
 pub mod service;
 pub mod token_cache;
 pub mod token_source;
@@ -52,8 +57,9 @@ pub use config::{AuthConfig, ConfigError};
 pub use error::{AuthError, RejectionClass};
 #[cfg(feature = "axum")]
 pub use extract::{Claims, ExtractRejection, Identity, WalletProof};
-pub use keys::{KeySource, ResolvedKey};
+pub use key_source::{FoundKey, KeySource};
 pub use layer::{AuthLayer, Mode};
+pub use provider::{Provider, ProviderEntry};
 #[cfg(feature = "axum")]
 pub use parra_endpoint::{PARRA_TOKEN_PATH, ParraTokenEndpoint};
 pub use rejection::{DefaultRejection, OnRejection, Rejection, RejectionBody};

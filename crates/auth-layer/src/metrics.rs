@@ -62,6 +62,7 @@
 
 use std::time::Duration;
 
+use claims_core::ProviderId;
 use jwks_cache::JwksCache;
 
 use crate::verifier::Verifier;
@@ -203,7 +204,8 @@ pub fn record_verifier_stats(verifier: &Verifier) {
     }
 }
 
-pub(crate) fn verification(provider: &'static str, result: Result<(), &'static str>) {
+pub(crate) fn verification(provider: &ProviderId, result: Result<(), &'static str>) {
+    let provider = provider.to_cow();
     match result {
         Ok(()) => metrics::counter!(
             VERIFICATIONS,

@@ -15,8 +15,8 @@
 //!   cold verification; each
 //!   entry also leaves the cache on its own at `exp` + leeway (moka per-entry expiry).
 //! - **Key retirement**: an entry verified with a JWKS key keeps that key's
-//!   `Arc<VerificationKey>`. When a later fetch of the provider's JWKS no longer contains the key
-//!   (rotation or revocation), [`VerificationKey::is_retired`] turns true and every entry verified
+//!   `Arc<JwksKey>`. When a later fetch of the provider's JWKS no longer contains the key
+//!   (rotation or revocation), [`JwksKey::is_retired`] turns true and every entry verified
 //!   with it stops answering at once: the next use of such a token is verified from scratch
 //!   against the current key set (and refused when its key is gone).
 //! - Only accepted tokens are cached (never refusals), and only tokens of at most
@@ -26,8 +26,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lc_rs::digest;
-use claims_core::Provider;
-use jwks_cache::VerificationKey;
+use claims_core::ProviderId;
+use jwks_cache::JwksKey;
 
 use crate::authenticated::Authenticated;
 use crate::error::AuthError;
@@ -64,7 +64,7 @@ struct Entry {
     auth: Authenticated,
     /// The JWKS key the signature was checked with (`None` for configured keys and secrets,
     /// which do not rotate under the cache).
-    key: Option<Arc<VerificationKey>>,
+    key: Option<Arc<JwksKey>>,
     /// `exp`.
     exp: i64,
     /// `nbf`, when the token has one.
@@ -99,7 +99,7 @@ pub(crate) enum Lookup {
     /// would give.
     Hit {
         /// The provider that issued the token.
-        provider: Provider,
+        provider: ProviderId,
         /// The answer.
         result: Result<Authenticated, AuthError>,
     },
@@ -163,7 +163,7 @@ impl TokenCache {
             return Lookup::Miss(Some(digest));
         }
         Lookup::Hit {
-            provider: entry.auth.provider(),
+            provider: entry.auth.provider().clone(),
             result: claims_core::check_validity_window(entry.exp, entry.nbf, entry.leeway, now)
                 .map(|()| entry.auth)
                 .map_err(AuthError::from),
@@ -175,7 +175,7 @@ impl TokenCache {
         &self,
         digest: TokenDigest,
         auth: &Authenticated,
-        key: Option<Arc<VerificationKey>>,
+        key: Option<Arc<JwksKey>>,
         leeway: u64,
     ) {
         let registered = auth.claims().registered();

@@ -11,14 +11,16 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use claims_core::{DEFAULT_MAX_TOKEN_BYTES, Policy, PolicyError, Provider, UnverifiedToken};
+use claims_core::{DEFAULT_MAX_TOKEN_BYTES, Policy, PolicyError, ProviderId, UnverifiedToken};
 use jwks_cache::JwksCache;
 use tracing::Instrument as _;
 
 use crate::authenticated::Authenticated;
 use crate::error::AuthError;
-use crate::keys::KeySource;
-use crate::providers::{ProviderEntry, ProviderSet};
+use crate::config::ConfigError;
+use crate::key_source::KeySource;
+use crate::provider::ProviderEntry;
+use crate::routing::ProviderSet;
 use crate::token_cache::{
     DEFAULT_TOKEN_CACHE_CAPACITY, Lookup, TOKEN_CACHE_CAPACITY_RANGE, TokenCache, TokenDigest,
 };
@@ -171,12 +173,48 @@ impl Verifier {
         self.inner.tokens.as_ref()
     }
 
-    /// Fetch every JWKS now (warm-up). Never fails: a provider whose keys cannot be fetched yet
-    /// answers 503 until they can.
+    /// Fetch every key set and discovery document now (warm-up). Never fails: a provider whose
+    /// keys cannot be fetched yet answers 503 until they can. See [`Verifier::start`] to also
+    /// refuse to start on a discovery document that contradicts the configuration.
     pub async fn prefetch(&self) {
+        let _ = self.start().await;
+    }
+
+    /// [`Verifier::prefetch`], failing on a configuration error a fetch revealed: a discovery
+    /// document whose `issuer` is not the configured one, or whose `jwks_uri` is refused. An
+    /// endpoint that is merely down is not an error (its provider answers 503 until it is back).
+    pub async fn start(&self) -> Result<(), ConfigError> {
+        let discovered: Vec<(String, jwks_cache::DiscoveredJwks)> = self
+            .inner
+            .providers
+            .entries()
+            .iter()
+            .filter_map(|e| match &e.keys {
+                KeySource::Discovered(d) => Some((e.policy.provider().to_string(), d.clone())),
+                _ => None,
+            })
+            .collect();
+        // Discovery first: it registers the key sets the prefetch then fetches.
+        let results =
+            futures_util::future::join_all(discovered.iter().map(|(_, d)| d.refresh())).await;
         if let Some(cache) = &self.inner.jwks {
             cache.prefetch().await;
         }
+        for ((provider, d), result) in discovered.iter().zip(results) {
+            match result {
+                Err(
+                    e @ (jwks_cache::DiscoveryError::IssuerMismatch { .. }
+                    | jwks_cache::DiscoveryError::JwksUri(_)),
+                ) => {
+                    return Err(ConfigError::new(format!("{provider} ({})", d.url()), e));
+                }
+                Err(error) => {
+                    tracing::warn!(provider, url = d.url(), %error, "OpenID discovery failed; will retry on demand");
+                }
+                Ok(_) => {}
+            }
+        }
+        Ok(())
     }
 
     /// True when every JWKS-backed provider has a good key set.
@@ -185,8 +223,7 @@ impl Verifier {
             .providers
             .entries()
             .iter()
-            .flat_map(|e| e.keys.jwks_sources())
-            .all(|s| s.is_ready())
+            .all(|e| e.keys.is_ready())
     }
 
     /// Verify `token` now.
@@ -223,7 +260,7 @@ impl Verifier {
             Lookup::Hit { provider, result } => {
                 crate::metrics::cache_hit(started);
                 let outcome = result.as_ref().map(|_| ()).map_err(AuthError::reason);
-                crate::metrics::verification(provider.as_str(), outcome);
+                crate::metrics::verification(provider, outcome);
             }
             Lookup::Miss(_) => crate::metrics::cache_miss(),
         }
@@ -250,17 +287,17 @@ impl Verifier {
             .instrument(span.clone())
             .await;
         crate::metrics::full_verification(started);
-        let provider = provider.map_or("unknown", Provider::as_str);
+        let provider = provider.unwrap_or(ProviderId::from_static("unknown"));
         match &result {
             Ok(_) => {
                 span.record("outcome", "accepted");
-                crate::metrics::verification(provider, Ok(()));
+                crate::metrics::verification(&provider, Ok(()));
             }
             Err(e) => {
                 span.record("outcome", "refused");
                 span.record("reason", e.reason());
                 tracing::debug!(parent: &span, reason = e.reason(), error = %e, "token refused");
-                crate::metrics::verification(provider, Err(e.reason()));
+                crate::metrics::verification(&provider, Err(e.reason()));
             }
         }
         result
@@ -271,13 +308,13 @@ impl Verifier {
         token: &str,
         now: i64,
         digest: Option<TokenDigest>,
-        provider: &mut Option<Provider>,
+        provider: &mut Option<ProviderId>,
         span: &tracing::Span,
     ) -> Result<Authenticated, AuthError> {
         let parsed = UnverifiedToken::parse(token, self.inner.max_token_bytes)?;
         let route = self.inner.providers.route(&parsed)?;
         let policy = &route.entry.policy;
-        *provider = Some(policy.provider());
+        *provider = Some(policy.provider().clone());
         span.record("provider", policy.provider().as_str());
         let alg = policy.check_header(&parsed)?;
         let key = route

@@ -161,14 +161,17 @@ pub enum VerifyError {
     /// The token's issuer belongs to no configured provider (from routing).
     #[error("no configured provider issues tokens with issuer {0:?}")]
     UnknownIssuer(Option<String>),
-    /// The claims were verified under one provider's policy but asked for as another's type.
-    #[error("the policy is for {policy} but the claims type is for {claims}")]
+    /// The claims were asked for as another type than the policy reads them as.
+    #[error("the policy reads claims as {policy}, not as {claims}")]
     ProviderMismatch {
-        /// The policy's provider.
-        policy: crate::Provider,
-        /// The claims type's provider.
-        claims: crate::Provider,
+        /// The policy's claims type.
+        policy: &'static str,
+        /// The claims type asked for.
+        claims: &'static str,
     },
+    /// The claim the configuration names as the user id is absent or empty.
+    #[error("missing or empty claim {0:?} (the configured user id claim)")]
+    MissingConfiguredClaim(String),
 }
 
 impl From<Malformed> for VerifyError {
@@ -191,7 +194,9 @@ impl VerifyError {
             VerifyError::KeyNotFound(_) => "key_not_found",
             VerifyError::InvalidSignature => "invalid_signature",
             VerifyError::InvalidClaim { .. } => "invalid_claim",
-            VerifyError::MissingClaim(_) => "missing_claim",
+            VerifyError::MissingClaim(_) | VerifyError::MissingConfiguredClaim(_) => {
+                "missing_claim"
+            }
             VerifyError::Expired { .. } => "expired",
             VerifyError::NotYetValid { .. } => "not_yet_valid",
             VerifyError::IssuedInFuture { .. } => "issued_in_future",

@@ -2,14 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Provider;
+use crate::ProviderId;
 
 /// Who the verified token speaks for, whatever the provider.
 ///
 /// ```
-/// use claims_core::{Identity, Provider, Wallet};
+/// use claims_core::{Identity, ProviderId, Wallet};
 /// let id = Identity {
-///     provider: Provider::Dynamic,
+///     provider: ProviderId::DYNAMIC,
 ///     user_id: "d261ee91".into(),
 ///     email: None,
 ///     wallets: vec![Wallet::new(Some("eip155"), Some("0xAbC1"), None)],
@@ -22,7 +22,7 @@ use crate::Provider;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
     /// The provider that issued the token.
-    pub provider: Provider,
+    pub provider: ProviderId,
     /// The user id, by the provider's rule (Para `data.userId`/`sub`, Parra `grants.identity`,
     /// Sophon `userId`/`sub`, Dynamic `sub`, Web3Auth `userId`/`verifierId`).
     pub user_id: String,

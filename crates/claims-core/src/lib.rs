@@ -1,15 +1,17 @@
 //! Typed claims, provider-neutral identities, verification policies and verification for the
-//! tokens of Para, Parra, Sophon, Dynamic and Web3Auth. No I/O, no async.
+//! tokens of Para, Parra, Sophon, Dynamic, Web3Auth, Privy, any OpenID Connect issuer, and
+//! providers of your own. No I/O, no async.
 //!
-//! The pipeline, one module per step:
+//! The pipeline, one module per step; none of them names a provider:
 //! 1. [`token`]: take the compact token apart once (size cap, strict base64url, header parse);
-//! 2. [`route`]: pick the provider from the unverified `iss`;
+//! 2. [`issuer_index`]: pick the provider from the unverified `iss`;
 //! 3. [`policy`]: what that provider's tokens must satisfy;
-//! 4. [`mod@verify`]: check header rules, the signature with a resolved key ([`key`]: keys parsed
-//!    once), then the claims;
+//! 4. [`token_checks`]: check header rules, the signature with a key found for the token
+//!    ([`verifying_key`]: keys parsed once), then the claims;
 //! 5. [`claims`] and [`identity`]: the typed result and its provider-neutral view.
 //!
-//! [`parra_issuer`] mints Parra access tokens.
+//! [`providers`] holds one module per provider (claims type, policy constructor, constants);
+//! [`provider_id`] names them. [`parra_issuer`] mints Parra access tokens.
 //!
 //! ```
 //! use claims_core::{ParraClaims, ParraIssuer, Policy, VerifyingKey, verify};
@@ -28,27 +30,28 @@ pub mod claims;
 pub mod error;
 pub mod header;
 pub mod identity;
-pub mod key;
+pub mod issuer_index;
 pub mod parra_issuer;
 pub mod policy;
-pub mod provider;
-pub mod route;
+pub mod provider_id;
+pub mod providers;
 pub mod token;
-pub mod verify;
+pub mod token_checks;
+pub mod verifying_key;
 
 pub use algorithm::{Algorithm, AlgorithmFamily, UnknownAlgorithm};
-pub use claims::{
-    AnyClaims, Audience, DynamicClaims, DynamicCredential, NumericDate, ParaClaims, ParaData,
-    ParaWallet, ParraClaims, ParraGrants, ProviderClaims, Registered, SophonClaims, Web3AuthClaims,
-    Web3AuthWallet,
-};
+pub use claims::{AnyClaims, Audience, NumericDate, ProviderClaims, Registered};
 pub use error::{Malformed, Part, VerifyError};
 pub use header::{Header, MAX_KID_LEN};
 pub use identity::{Identity, Wallet, wallet_value_eq};
-pub use key::{EcCurve, KeyLoadError, SignatureKey, VerifyingKey};
+pub use issuer_index::IssuerIndex;
 pub use parra_issuer::{ParraError, ParraIssuer, ParraKeyring, TokenResponse};
 pub use policy::{DEFAULT_LEEWAY, Policy, PolicyError};
-pub use provider::{Provider, UnknownProvider};
-pub use route::Router;
+pub use provider_id::{ProviderId, UnknownProvider};
+pub use providers::{
+    DynamicClaims, DynamicCredential, OidcClaims, ParaClaims, ParaData, ParaWallet, ParraClaims,
+    ParraGrants, PrivyClaims, PrivyLinkedAccount, SophonClaims, Web3AuthClaims, Web3AuthWallet,
+};
 pub use token::{DEFAULT_MAX_TOKEN_BYTES, UnverifiedToken};
-pub use verify::{Verified, check_validity_window, now, verify, verify_signature};
+pub use token_checks::{Verified, check_validity_window, now, verify, verify_signature};
+pub use verifying_key::{EcCurve, KeyLoadError, SignatureKey, VerifyingKey};

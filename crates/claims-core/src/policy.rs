@@ -1,30 +1,24 @@
-//! Step 3: what each provider's tokens must satisfy.
+//! Step 3: what a provider's tokens must satisfy.
 //!
-//! A [`Policy`] is built once at start-up from the provider's constructor and a few `with_*`
-//! settings; verifying only reads it. The algorithm allow-list always comes from the policy, never
-//! from the token, and one policy never mixes HMAC with public-key algorithms.
+//! A [`Policy`] is a set of rules built once at start-up — by a provider's constructor (in
+//! [`crate::providers`]) or by [`Policy::new`] for a provider of your own — and then only read.
+//! It names no provider: every rule reads its claim through [`ProviderClaims`], so it holds for
+//! every claims type. The algorithm allow-list always comes from the policy, never from the token,
+//! and one policy never mixes HMAC with public-key algorithms.
 
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::algorithm::{Algorithm, AlgorithmFamily};
-
-use crate::Provider;
+use crate::claims::{AnyClaims, ProviderClaims};
+use crate::error::VerifyError;
+use crate::token_checks::Verified;
+use crate::verifying_key::SignatureKey;
+use crate::{ProviderId, UnverifiedToken};
 
 /// The default clock leeway: 60 seconds.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
-/// Sophon's issuer.
-pub const SOPHON_ISSUER: &str = "https://auth.sophon.xyz";
-/// Web3Auth's issuer for social logins (the default).
-pub const WEB3AUTH_ISSUER: &str = "https://api-auth.web3auth.io";
-/// Web3Auth's issuer for external wallets.
-pub const WEB3AUTH_EXTERNAL_WALLET_ISSUER: &str = "https://authjs.web3auth.io";
-/// The hosts Dynamic issues from (`iss` = `<host>/<environment id>`, no scheme).
-pub const DYNAMIC_ISSUER_HOSTS: [&str; 2] = ["app.dynamicauth.com", "app.dynamic.xyz"];
-/// Parra's `cty` header.
-pub const PARRA_CONTENT_TYPE: &str = "parra-fpa;v=1";
-/// Dynamic's scope meaning "MFA still pending".
-pub const DYNAMIC_ADDITIONAL_AUTH_SCOPE: &str = "requiresAdditionalAuth";
 
 /// A policy that cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,6 +38,9 @@ pub enum PolicyError {
     /// More than one provider without an issuer.
     #[error("at most one provider without an issuer (para) can be configured")]
     SeveralIssuerless,
+    /// Two providers have the same name.
+    #[error("two providers are named {0:?}")]
+    DuplicateProvider(String),
     /// A setting is outside its documented valid range.
     #[error("{setting} = {value} is outside its valid range {valid}")]
     OutOfRange {
@@ -56,140 +53,144 @@ pub enum PolicyError {
     },
 }
 
-/// What a provider's tokens must satisfy. See the constructors for each provider's rules.
+/// Verifies a parsed token as the policy's claims type and erases the type.
+type VerifyAs = fn(
+    &Policy,
+    &UnverifiedToken<'_>,
+    Algorithm,
+    &dyn SignatureKey,
+    i64,
+) -> Result<Verified<AnyClaims>, VerifyError>;
+
+/// The claims type a policy verifies into.
+#[derive(Clone, Copy)]
+pub(crate) struct ClaimsType {
+    pub(crate) id: TypeId,
+    pub(crate) name: &'static str,
+    pub(crate) verify_as: VerifyAs,
+}
+
+impl ClaimsType {
+    fn of<C: ProviderClaims>() -> Self {
+        ClaimsType {
+            id: TypeId::of::<C>(),
+            name: std::any::type_name::<C>(),
+            verify_as: |policy, token, alg, key, now| {
+                let v = policy.verify_parsed::<C>(token, alg, key, now)?;
+                Ok(Verified {
+                    claims: AnyClaims::new(policy.provider.clone(), v.claims),
+                    identity: v.identity,
+                })
+            },
+        }
+    }
+}
+
+/// Where the user id and email come from, when not from the claims type's own rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IdentityClaims {
+    pub(crate) user_id: String,
+    pub(crate) email: String,
+}
+
+/// What a provider's tokens must satisfy.
+///
+/// The built-in providers' constructors ([`Policy::para`], [`Policy::privy`], …) set their
+/// documented rules; [`Policy::new`] starts an empty policy for a provider of your own.
 ///
 /// ```
-/// use claims_core::Policy;
+/// use claims_core::{Algorithm, OidcClaims, Policy};
 /// let p = Policy::dynamic("env-1").unwrap().with_required_scopes(["user:basic"]);
 /// assert_eq!(p.issuers(), ["app.dynamicauth.com/env-1", "app.dynamic.xyz/env-1"]);
+///
+/// let mine = Policy::new::<OidcClaims>("acme", &[Algorithm::ES256])
+///     .unwrap()
+///     .with_issuers(["https://id.acme.example"])
+///     .unwrap()
+///     .with_audiences(["api"]);
+/// assert_eq!(mine.provider(), "acme");
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Policy {
-    pub(crate) provider: Provider,
+    pub(crate) provider: ProviderId,
+    pub(crate) claims: ClaimsType,
     pub(crate) algorithms: Vec<Algorithm>,
     /// Empty means "not checked" (Para).
     pub(crate) issuers: Vec<String>,
     pub(crate) issuers_text: String,
     pub(crate) audiences: Vec<String>,
     pub(crate) audiences_text: String,
-    /// Parra: the tenant id (`sub`) expected for each API key id (`iss`).
+    /// The `sub` expected for each `iss` (Parra: the tenant id of each API key id).
     pub(crate) subject_by_issuer: HashMap<String, String>,
     pub(crate) leeway: u64,
     pub(crate) max_token_bytes: usize,
-    pub(crate) iat_in_past: bool,
+    pub(crate) iat_required: bool,
     pub(crate) content_type: Option<&'static str>,
-    pub(crate) access_tokens_only: bool,
-    /// Scopes every token must carry (any provider).
+    /// When `typ` is present it must be this (Sophon: `access`).
+    pub(crate) token_type: Option<&'static str>,
+    /// Scopes every token must carry.
     pub(crate) required_scopes: Vec<String>,
-    /// Dynamic: `Some(allowed)` — whether `requiresAdditionalAuth` in `scope` is accepted.
-    pub(crate) additional_auth: Option<bool>,
+    /// Scopes no accepted token may carry (Dynamic: `requiresAdditionalAuth`).
+    pub(crate) forbidden_scopes: Vec<String>,
+    pub(crate) identity_claims: Option<IdentityClaims>,
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy")
+            .field("provider", &self.provider)
+            .field("claims", &self.claims.name)
+            .field("algorithms", &self.algorithms)
+            .field("issuers", &self.issuers)
+            .field("audiences", &self.audiences)
+            .field("leeway", &self.leeway)
+            .field("max_token_bytes", &self.max_token_bytes)
+            .field("iat_required", &self.iat_required)
+            .field("content_type", &self.content_type)
+            .field("token_type", &self.token_type)
+            .field("required_scopes", &self.required_scopes)
+            .field("forbidden_scopes", &self.forbidden_scopes)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Policy {
-    fn new(provider: Provider, algorithms: Vec<Algorithm>, issuers: Vec<String>) -> Self {
-        let mut p = Policy {
+    /// An empty policy for `provider`, whose tokens are read as `C`, signed with one of
+    /// `algorithms` (non-empty, never HMAC mixed with public-key algorithms). It checks `exp`
+    /// and `nbf` only: add issuers, audiences and the other rules with the `with_*` methods.
+    pub fn new<C: ProviderClaims>(
+        provider: impl Into<ProviderId>,
+        algorithms: &[Algorithm],
+    ) -> Result<Self, PolicyError> {
+        Policy::with_fixed_algorithms::<C>(provider.into(), algorithms).with_algorithms(algorithms)
+    }
+
+    /// [`Policy::new`] for a built-in provider, whose algorithm list is a known-good constant.
+    pub(crate) fn with_fixed_algorithms<C: ProviderClaims>(
+        provider: ProviderId,
+        algorithms: &[Algorithm],
+    ) -> Self {
+        Policy {
             provider,
-            algorithms,
+            claims: ClaimsType::of::<C>(),
+            algorithms: algorithms.to_vec(),
             issuers: Vec::new(),
-            issuers_text: String::new(),
+            issuers_text: one_of(&[]),
             audiences: Vec::new(),
-            audiences_text: String::new(),
+            audiences_text: one_of(&[]),
             subject_by_issuer: HashMap::new(),
             leeway: DEFAULT_LEEWAY.as_secs(),
             max_token_bytes: crate::DEFAULT_MAX_TOKEN_BYTES,
-            iat_in_past: false,
+            iat_required: false,
             content_type: None,
-            access_tokens_only: false,
+            token_type: None,
             required_scopes: Vec::new(),
-            additional_auth: None,
-        };
-        p.set_issuers(issuers);
-        p
-    }
-
-    fn set_issuers(&mut self, issuers: Vec<String>) {
-        self.issuers_text = one_of(&issuers);
-        self.issuers = issuers;
-    }
-
-    /// Para: RS256 or ES256, the key's type deciding (Para's docs name no algorithm; its one
-    /// public key set is RS256, and some integrations sign ES256); no `iss` is documented, so
-    /// none is required; `aud` checked only when configured ([`Policy::with_audiences`]: the
-    /// API key id).
-    pub fn para() -> Self {
-        Policy::new(
-            Provider::Para,
-            vec![Algorithm::RS256, Algorithm::ES256],
-            Vec::new(),
-        )
-    }
-
-    /// Parra: HS256 (see [`Policy::with_algorithms`] for HS384/HS512); `cty` must be
-    /// `parra-fpa;v=1`; `iss` must be one of the API key ids and `sub` that key's tenant id.
-    /// `keys` yields `(api_key_id, tenant_id)`.
-    pub fn parra<I, K, T>(keys: I) -> Result<Self, PolicyError>
-    where
-        I: IntoIterator<Item = (K, T)>,
-        K: Into<String>,
-        T: Into<String>,
-    {
-        let subject_by_issuer: HashMap<String, String> = keys
-            .into_iter()
-            .map(|(k, t)| (k.into(), t.into()))
-            .collect();
-        if subject_by_issuer.is_empty() || subject_by_issuer.keys().any(String::is_empty) {
-            return Err(PolicyError::Empty("parra.keys"));
+            forbidden_scopes: Vec::new(),
+            identity_claims: None,
         }
-        let mut issuers: Vec<String> = subject_by_issuer.keys().cloned().collect();
-        issuers.sort();
-        let mut p = Policy::new(Provider::Parra, vec![Algorithm::HS256], issuers);
-        p.subject_by_issuer = subject_by_issuer;
-        p.content_type = Some(PARRA_CONTENT_TYPE);
-        Ok(p)
     }
 
-    /// Sophon: RS256; `iss` `https://auth.sophon.xyz` (see [`Policy::with_issuers`]); `aud` must be
-    /// `partner_id`; refresh tokens (`typ` other than `access`) are refused.
-    pub fn sophon(partner_id: impl Into<String>) -> Result<Self, PolicyError> {
-        let partner_id = non_empty(partner_id.into(), "sophon.partner_id")?;
-        let mut p = Policy::new(
-            Provider::Sophon,
-            vec![Algorithm::RS256],
-            vec![SOPHON_ISSUER.to_owned()],
-        );
-        p.access_tokens_only = true;
-        Ok(p.with_audiences([partner_id]))
-    }
-
-    /// Dynamic: RS256; `iss` must be `app.dynamicauth.com/<environment_id>` or
-    /// `app.dynamic.xyz/<environment_id>`; `aud` checked when configured; `requiresAdditionalAuth`
-    /// in `scope` is refused (see [`Policy::allow_additional_auth`]).
-    pub fn dynamic(environment_id: impl Into<String>) -> Result<Self, PolicyError> {
-        let env = non_empty(environment_id.into(), "dynamic.environment_id")?;
-        let issuers = DYNAMIC_ISSUER_HOSTS
-            .iter()
-            .map(|host| format!("{host}/{env}"))
-            .collect();
-        let mut p = Policy::new(Provider::Dynamic, vec![Algorithm::RS256], issuers);
-        p.additional_auth = Some(false);
-        Ok(p)
-    }
-
-    /// Web3Auth: ES256; `iss` `https://api-auth.web3auth.io` by default (see
-    /// [`Policy::with_issuers`]); `aud` must be `client_id`; `iat` required and not in the future.
-    pub fn web3auth(client_id: impl Into<String>) -> Result<Self, PolicyError> {
-        let client_id = non_empty(client_id.into(), "web3auth.client_id")?;
-        let mut p = Policy::new(
-            Provider::Web3Auth,
-            vec![Algorithm::ES256],
-            vec![WEB3AUTH_ISSUER.to_owned()],
-        );
-        p.iat_in_past = true;
-        Ok(p.with_audiences([client_id]))
-    }
-
-    /// Replace the accepted issuers (Sophon: another issuer; Web3Auth: the issuer list, e.g. adding
-    /// `https://authjs.web3auth.io` for external wallets).
+    /// Replace the accepted issuers (`iss` must equal one of them exactly).
     pub fn with_issuers<I: IntoIterator<Item = S>, S: Into<String>>(
         mut self,
         issuers: I,
@@ -198,7 +199,8 @@ impl Policy {
         if issuers.is_empty() || issuers.iter().any(String::is_empty) {
             return Err(PolicyError::Empty("issuers"));
         }
-        self.set_issuers(issuers);
+        self.issuers_text = one_of(&issuers);
+        self.issuers = issuers;
         Ok(self)
     }
 
@@ -224,6 +226,19 @@ impl Policy {
         Ok(self)
     }
 
+    /// Require `sub` to be the value given for the token's `iss` (and `iss` to be one of the
+    /// keys): Parra's API key id → tenant id. The issuers become the keys of `subjects`.
+    pub fn with_subjects_by_issuer(
+        mut self,
+        subjects: HashMap<String, String>,
+    ) -> Result<Self, PolicyError> {
+        let mut issuers: Vec<String> = subjects.keys().cloned().collect();
+        issuers.sort();
+        self = self.with_issuers(issuers)?;
+        self.subject_by_issuer = subjects;
+        Ok(self)
+    }
+
     /// The clock leeway for `exp`, `nbf` and `iat` (default 60 s).
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway.as_secs();
@@ -236,19 +251,28 @@ impl Policy {
         self
     }
 
-    /// Dynamic: accept tokens whose `scope` contains `requiresAdditionalAuth` (MFA pending).
-    /// Off by default. Other providers have no such refusal, so there is nothing to relax: no
-    /// effect on them.
-    pub fn allow_additional_auth(mut self, allow: bool) -> Self {
-        if let Some(allowed) = &mut self.additional_auth {
-            *allowed = allow;
-        }
+    /// Require `iat`, and refuse it when it is in the future (beyond the leeway).
+    pub fn with_iat_required(mut self, required: bool) -> Self {
+        self.iat_required = required;
         self
     }
 
-    /// Scopes every token must carry (e.g. `user:basic`), for every provider: read from
-    /// `scope` (space-separated) or `scp` (an array of strings). A token without one of them is
-    /// refused with [`VerifyError::InsufficientScope`](crate::VerifyError::InsufficientScope).
+    /// Require the header's `cty` to be `content_type` (Parra: `parra-fpa;v=1`).
+    pub fn with_content_type(mut self, content_type: &'static str) -> Self {
+        self.content_type = Some(content_type);
+        self
+    }
+
+    /// Refuse tokens whose `typ` claim is present and is not `token_type` (Sophon: `access`, so
+    /// refresh tokens are refused).
+    pub fn with_token_type(mut self, token_type: &'static str) -> Self {
+        self.token_type = Some(token_type);
+        self
+    }
+
+    /// Scopes every token must carry (e.g. `user:basic`): read from `scope` (space-separated)
+    /// or `scp` (an array of strings). A token without one of them is refused with
+    /// [`VerifyError::InsufficientScope`].
     pub fn with_required_scopes<I: IntoIterator<Item = S>, S: Into<String>>(
         mut self,
         scopes: I,
@@ -257,14 +281,52 @@ impl Policy {
         self
     }
 
+    /// Scopes no accepted token may carry (Dynamic: `requiresAdditionalAuth`, MFA pending). A
+    /// token with one of them is refused with [`VerifyError::InsufficientScope`].
+    pub fn with_forbidden_scopes<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        scopes: I,
+    ) -> Self {
+        self.forbidden_scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Take the user id and email from these claims (string claims, registered or not) instead
+    /// of the claims type's own rule. A token without the user id claim is refused.
+    pub fn with_identity_claims(
+        mut self,
+        user_id: impl Into<String>,
+        email: impl Into<String>,
+    ) -> Result<Self, PolicyError> {
+        let (user_id, email) = (user_id.into(), email.into());
+        if user_id.is_empty() {
+            return Err(PolicyError::Empty("user_id_claim"));
+        }
+        if email.is_empty() {
+            return Err(PolicyError::Empty("email_claim"));
+        }
+        self.identity_claims = Some(IdentityClaims { user_id, email });
+        Ok(self)
+    }
+
     /// The scopes every token must carry.
     pub fn required_scopes(&self) -> &[String] {
         &self.required_scopes
     }
 
+    /// The scopes no accepted token may carry.
+    pub fn forbidden_scopes(&self) -> &[String] {
+        &self.forbidden_scopes
+    }
+
     /// The provider this policy is for.
-    pub fn provider(&self) -> Provider {
-        self.provider
+    pub fn provider(&self) -> &ProviderId {
+        &self.provider
+    }
+
+    /// The name of the claims type tokens are read as.
+    pub fn claims_type_name(&self) -> &'static str {
+        self.claims.name
     }
 
     /// The allowed algorithms.
@@ -307,7 +369,8 @@ impl Policy {
     }
 }
 
-fn non_empty(s: String, field: &'static str) -> Result<String, PolicyError> {
+/// `s`, or [`PolicyError::Empty`] naming `field` when it is empty.
+pub(crate) fn required_setting(s: String, field: &'static str) -> Result<String, PolicyError> {
     if s.is_empty() {
         Err(PolicyError::Empty(field))
     } else {

@@ -52,6 +52,28 @@ impl JwksCache {
     /// [`ConfigError::InvalidUrl`], [`ConfigError::InsecureUrl`] (plain http without `allow_http`) or
     /// [`ConfigError::UnsupportedScheme`].
     pub fn source(&self, url: &str) -> Result<JwksSource, ConfigError> {
+        let parsed = self.check_url(url)?;
+        let key = parsed.as_str();
+        if let Some(source) = self.read().get(key) {
+            return Ok(source.clone());
+        }
+        let mut sources = self
+            .inner
+            .sources
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let source = sources.entry(key.to_owned()).or_insert_with(|| {
+            JwksSource::new(
+                key.to_owned(),
+                Arc::clone(&self.inner.cfg),
+                Arc::clone(&self.inner.fetcher),
+            )
+        });
+        Ok(source.clone())
+    }
+
+    /// Parse `url` and check it may be fetched: `https://` (or `http://` when allowed), a host.
+    pub(crate) fn check_url(&self, url: &str) -> Result<reqwest::Url, ConfigError> {
         let parsed = reqwest::Url::parse(url).map_err(|e| ConfigError::InvalidUrl {
             url: url.to_owned(),
             reason: e.to_string(),
@@ -77,23 +99,7 @@ impl JwksCache {
                 reason: "no host".into(),
             });
         }
-        let key = parsed.as_str();
-        if let Some(source) = self.read().get(key) {
-            return Ok(source.clone());
-        }
-        let mut sources = self
-            .inner
-            .sources
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let source = sources.entry(key.to_owned()).or_insert_with(|| {
-            JwksSource::new(
-                key.to_owned(),
-                Arc::clone(&self.inner.cfg),
-                Arc::clone(&self.inner.fetcher),
-            )
-        });
-        Ok(source.clone())
+        Ok(parsed)
     }
 
     /// Every registered source.

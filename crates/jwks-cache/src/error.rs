@@ -143,3 +143,26 @@ pub enum KeyError {
     #[error("algorithm {0:?} is not supported for keys from a JWKS")]
     UnsupportedAlgorithm(Algorithm),
 }
+
+/// OpenID Connect discovery failed. A previous good discovery stays in service.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DiscoveryError {
+    /// Fetching the discovery document failed.
+    #[error("discovery document: {0}")]
+    Fetch(#[from] FetchError),
+    /// The document is not JSON with string members `issuer` and `jwks_uri`.
+    #[error("discovery document is malformed: {0}")]
+    Malformed(String),
+    /// The document's `issuer` is not the configured issuer.
+    #[error("discovery document names issuer {found:?}, not the configured {expected:?}")]
+    IssuerMismatch {
+        /// The configured issuer.
+        expected: String,
+        /// The document's `issuer` (shortened).
+        found: String,
+    },
+    /// The document's `jwks_uri` is refused (not https, not a URL).
+    #[error("discovery document's jwks_uri: {0}")]
+    JwksUri(ConfigError),
+}

@@ -221,6 +221,24 @@ impl JwksFetcher for HttpFetcher {
     }
 }
 
+/// Fetch `url` with `fetcher`, cut at the cache's fetch timeout whatever the fetcher does (when a
+/// tokio runtime is there to time it).
+pub(crate) async fn fetch_bounded(
+    cfg: &crate::config::Config,
+    fetcher: &dyn JwksFetcher,
+    url: &str,
+) -> Result<FetchedJwks, FetchError> {
+    let fetch = fetcher.fetch(url);
+    match cfg.fetch_timeout {
+        Some(limit) if tokio::runtime::Handle::try_current().is_ok() => {
+            tokio::time::timeout(limit, fetch)
+                .await
+                .unwrap_or(Err(FetchError::Timeout(limit)))
+        }
+        _ => fetch.await,
+    }
+}
+
 /// `Display` of an error and its sources, joined by ": ".
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();

@@ -1,7 +1,7 @@
 //! A JSON Web Key Set cache that stays correct under key rotation, unknown-kid floods and outages.
 //!
 //! One [`JwksCache`] serves many JWKS URLs; each URL is a [`JwksSource`] with its own state. A fetched set is parsed
-//! once into [`VerificationKey`]s (the crypto library's key object, built once, plus `kid`, `kty`, `crv`, `alg`,
+//! once into [`JwksKey`]s (the crypto library's key object, built once, plus `kid`, `kty`, `crv`, `alg`,
 //! `use`, `key_ops`); the request path is a lock-free `ArcSwap` load and a `HashMap` lookup.
 //!
 //! The pipeline, one module per step:
@@ -12,6 +12,7 @@
 //! | [`parse`](parse_jwks) | JSON → [`ParsedJwks`]; bad JWKs are [skipped](SkippedKey), never the whole set |
 //! | [`select`](ParsedJwks::select) | panva/jose rules: exact `kid`, `alg` → `kty`/`crv`, JWK `alg`, `use`, `key_ops` |
 //! | [`source`](JwksSource) | TTL from `Cache-Control` (clamped), refresh-ahead, single-flight, cooldown, negative cache, backoff, stale window |
+//! | [`discovery`](DiscoveredJwks) | OpenID Connect discovery: the `jwks_uri` of an issuer's `/.well-known/openid-configuration`, checked against the issuer |
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -48,6 +49,7 @@
 
 mod cache;
 mod config;
+mod discovery;
 mod error;
 mod fetch;
 mod parse;
@@ -64,11 +66,12 @@ pub use config::{
     JwksCacheBuilder, MAX_BODY_BYTES_RANGE, MAX_KEYS_RANGE, NEGATIVE_CACHE_CAPACITY_RANGE,
     REFRESH_AHEAD, STALE_WINDOW_RANGE, TIMEOUT_RANGE, TTL_RANGE,
 };
-pub use error::{ConfigError, FetchError, KeyError, ParseError};
+pub use discovery::{DISCOVERY_PATH, DiscoveredJwks};
+pub use error::{ConfigError, DiscoveryError, FetchError, KeyError, ParseError};
 pub use fetch::{FetchedJwks, HttpFetcher, HttpFetcherBuilder, JwksFetcher};
 pub use parse::{
     Curve, KeyType, MAX_RSA_BITS, MIN_RSA_BITS, ParsedJwks, SkipReason, SkippedKey,
-    VerificationKey, parse_jwks,
+    JwksKey, parse_jwks,
 };
 pub use select::alg_name;
 pub use source::{JwksSource, KeySet};

@@ -1,6 +1,6 @@
 //! JWKS JSON → parsed verification keys, once per fetch.
 //!
-//! Every JWK is checked and turned into a [`VerificationKey`] (the crypto library's key object, built once, plus the
+//! Every JWK is checked and turned into a [`JwksKey`] (the crypto library's key object, built once, plus the
 //! metadata selection needs). A JWK that is unusable is *skipped* with a [`SkipReason`]; it never takes the rest of the set down.
 
 use std::collections::{HashMap, HashSet};
@@ -110,10 +110,10 @@ enum Material {
 /// # Retirement
 ///
 /// When a later successful fetch of the same source still contains a JWK with the same `kid`, the same key material
-/// and the same `alg`/`use`/`key_ops`, the existing `Arc<VerificationKey>` is reused as is (not parsed again, same
+/// and the same `alg`/`use`/`key_ops`, the existing `Arc<JwksKey>` is reused as is (not parsed again, same
 /// [`id`](Self::id), not retired). Every key of the previous set that is *not* carried over this way is marked
 /// [retired](Self::is_retired): caches of tokens verified with it must drop them.
-pub struct VerificationKey {
+pub struct JwksKey {
     id: u64,
     kid: Option<String>,
     kty: KeyType,
@@ -127,7 +127,7 @@ pub struct VerificationKey {
     retired: AtomicBool,
 }
 
-impl VerificationKey {
+impl JwksKey {
     /// A process-unique id of this parsed key object (a reused key keeps its id across fetches).
     pub fn id(&self) -> u64 {
         self.id
@@ -181,9 +181,9 @@ impl VerificationKey {
     }
 }
 
-impl fmt::Debug for VerificationKey {
+impl fmt::Debug for JwksKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerificationKey")
+        f.debug_struct("JwksKey")
             .field("id", &self.id)
             .field("kid", &self.kid)
             .field("kty", &self.kty)
@@ -306,14 +306,14 @@ impl fmt::Display for SkippedKey {
 /// ```
 #[derive(Debug, Default)]
 pub struct ParsedJwks {
-    pub(crate) keys: Vec<Arc<VerificationKey>>,
-    pub(crate) by_kid: HashMap<String, Vec<Arc<VerificationKey>>>,
+    pub(crate) keys: Vec<Arc<JwksKey>>,
+    pub(crate) by_kid: HashMap<String, Vec<Arc<JwksKey>>>,
     pub(crate) skipped: Vec<SkippedKey>,
 }
 
 impl ParsedJwks {
     /// The usable keys, in document order.
-    pub fn keys(&self) -> &[Arc<VerificationKey>] {
+    pub fn keys(&self) -> &[Arc<JwksKey>] {
         &self.keys
     }
     /// The JWKs that were skipped, in document order.
@@ -321,7 +321,7 @@ impl ParsedJwks {
         &self.skipped
     }
     /// The usable keys with this exact `kid` (several when the set repeats a `kid`).
-    pub fn by_kid(&self, kid: &str) -> &[Arc<VerificationKey>] {
+    pub fn by_kid(&self, kid: &str) -> &[Arc<JwksKey>] {
         self.by_kid.get(kid).map_or(&[], Vec::as_slice)
     }
 }
@@ -338,7 +338,7 @@ pub fn parse_jwks(json: &[u8], max_keys: usize) -> Result<ParsedJwks, ParseError
 }
 
 /// Like [`parse_jwks`], but a JWK identical to a key of `previous` reuses that `Arc` (see
-/// [retirement](VerificationKey#retirement)).
+/// [retirement](JwksKey#retirement)).
 pub(crate) fn parse_jwks_reusing(
     json: &[u8],
     max_keys: usize,
@@ -407,13 +407,13 @@ pub(crate) fn parse_jwks_reusing(
 }
 
 impl ParsedJwks {
-    fn push(&mut self, key: Arc<VerificationKey>) {
+    fn push(&mut self, key: Arc<JwksKey>) {
         self.keys.push(key);
     }
 }
 
-fn rebuild(key: &VerificationKey) -> VerificationKey {
-    VerificationKey {
+fn rebuild(key: &JwksKey) -> JwksKey {
+    JwksKey {
         id: NEXT_KEY_ID.fetch_add(1, Ordering::Relaxed),
         kid: key.kid.clone(),
         kty: key.kty,
@@ -546,7 +546,7 @@ fn rsa_bits(n: &[u8]) -> u32 {
 }
 
 /// Validates the key material and builds the key object (the expensive, once-per-fetch part).
-fn build_key(c: Candidate) -> Result<VerificationKey, SkipReason> {
+fn build_key(c: Candidate) -> Result<JwksKey, SkipReason> {
     let (kty, crv, bits, verifying_key) = match &c.material {
         Material::Rsa { n, e } => {
             let bits = rsa_bits(n);
@@ -591,7 +591,7 @@ fn build_key(c: Candidate) -> Result<VerificationKey, SkipReason> {
             (KeyType::Okp, Some(*crv), None, verifying)
         }
     };
-    Ok(VerificationKey {
+    Ok(JwksKey {
         id: NEXT_KEY_ID.fetch_add(1, Ordering::Relaxed),
         kid: c.kid,
         kty,

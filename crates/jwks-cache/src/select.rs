@@ -18,7 +18,7 @@ use std::sync::Arc;
 use claims_core::Algorithm;
 
 use crate::error::KeyError;
-use crate::parse::{Curve, KeyType, ParsedJwks, VerificationKey};
+use crate::parse::{Curve, KeyType, ParsedJwks, JwksKey};
 
 /// The JOSE name of an algorithm (the same as [`Algorithm::name`]).
 pub fn alg_name(alg: Algorithm) -> &'static str {
@@ -41,7 +41,7 @@ pub(crate) fn required_key(alg: Algorithm) -> Option<(KeyType, Option<Curve>)> {
     }
 }
 
-fn qualifies(key: &VerificationKey, alg: Algorithm, kty: KeyType, crv: Option<Curve>) -> bool {
+fn qualifies(key: &JwksKey, alg: Algorithm, kty: KeyType, crv: Option<Curve>) -> bool {
     key.kty() == kty
         && (crv.is_none() || key.crv() == crv)
         && key.alg().is_none_or(|a| a == alg_name(alg))
@@ -67,9 +67,9 @@ impl ParsedJwks {
         &self,
         kid: Option<&str>,
         alg: Algorithm,
-    ) -> Result<&Arc<VerificationKey>, KeyError> {
+    ) -> Result<&Arc<JwksKey>, KeyError> {
         let (kty, crv) = required_key(alg).ok_or(KeyError::UnsupportedAlgorithm(alg))?;
-        let pool: &[Arc<VerificationKey>] = match kid {
+        let pool: &[Arc<JwksKey>] = match kid {
             Some(kid) => self.by_kid(kid),
             None => self.keys(),
         };

@@ -19,8 +19,8 @@ use tokio::time::Instant;
 use crate::config::{Config, REFRESH_AHEAD};
 use crate::error::ParseError;
 use crate::error::{FetchError, KeyError};
-use crate::fetch::{FetchedJwks, JwksFetcher};
-use crate::parse::{ParsedJwks, SkippedKey, VerificationKey, parse_jwks_reusing};
+use crate::fetch::JwksFetcher;
+use crate::parse::{ParsedJwks, SkippedKey, JwksKey, parse_jwks_reusing};
 use crate::select::required_key;
 use crate::stats::{Counters, Stats, bump};
 
@@ -34,7 +34,7 @@ pub struct KeySet {
 
 impl KeySet {
     /// The usable keys, in document order.
-    pub fn keys(&self) -> &[Arc<VerificationKey>] {
+    pub fn keys(&self) -> &[Arc<JwksKey>] {
         self.parsed.keys()
     }
     /// The JWKs that were skipped, with reasons.
@@ -213,7 +213,7 @@ impl JwksSource {
         &self,
         kid: Option<&str>,
         alg: Algorithm,
-    ) -> Result<Arc<VerificationKey>, KeyError> {
+    ) -> Result<Arc<JwksKey>, KeyError> {
         let inner = &self.inner;
         if required_key(alg).is_none() {
             return Err(KeyError::UnsupportedAlgorithm(alg));
@@ -282,7 +282,7 @@ impl SourceInner {
         &self,
         kid: Option<&str>,
         alg: Algorithm,
-    ) -> Result<Arc<VerificationKey>, KeyError> {
+    ) -> Result<Arc<JwksKey>, KeyError> {
         let now = Instant::now();
         let guard = self.current.load();
         match guard.as_ref() {
@@ -304,7 +304,7 @@ impl SourceInner {
         kid: Option<&str>,
         alg: Algorithm,
         now: Instant,
-    ) -> Result<Arc<VerificationKey>, KeyError> {
+    ) -> Result<Arc<JwksKey>, KeyError> {
         // Under the schedule lock: a fetch that finished between our look at `current` and now has
         // already stored its set (it stores before it clears `inflight`), so re-check before
         // starting another one — otherwise a late caller of a cold burst would fetch twice.
@@ -330,7 +330,7 @@ impl SourceInner {
         kid: Option<&str>,
         alg: Algorithm,
         now: Instant,
-    ) -> Result<Arc<VerificationKey>, KeyError> {
+    ) -> Result<Arc<JwksKey>, KeyError> {
         let no_match = || KeyError::NoMatchingKey {
             kid: kid.map(str::to_owned),
         };
@@ -385,7 +385,7 @@ impl SourceInner {
         kid: Option<&str>,
         alg: Algorithm,
         now: Instant,
-    ) -> Result<Arc<VerificationKey>, KeyError> {
+    ) -> Result<Arc<JwksKey>, KeyError> {
         if let Some(fetch) = self.fetch_if(now, Reason::Expired, |s| {
             s.retry_at.is_none_or(|at| now >= at)
         }) {
@@ -490,20 +490,8 @@ impl SourceInner {
 
     /// The fetcher's answer, bounded by the fetch timeout whatever the fetcher does (on a runtime
     /// with timers; without a runtime the fetcher's own timeout is all there is).
-    async fn fetch_bounded(&self) -> Result<FetchedJwks, FetchError> {
-        let fetch = self.fetcher.fetch(&self.url);
-        match self.cfg.fetch_timeout {
-            Some(limit) if tokio::runtime::Handle::try_current().is_ok() => {
-                tokio::time::timeout(limit, fetch)
-                    .await
-                    .unwrap_or(Err(FetchError::Timeout(limit)))
-            }
-            _ => fetch.await,
-        }
-    }
-
     async fn fetch_and_store(&self) -> Result<(), FetchError> {
-        let fetched = self.fetch_bounded().await?;
+        let fetched = crate::fetch::fetch_bounded(&self.cfg, &*self.fetcher, &self.url).await?;
         let previous = self.current.load_full();
         let parsed = parse_jwks_reusing(
             &fetched.body,
@@ -548,8 +536,11 @@ impl SourceInner {
     }
 }
 
-/// Drives `fetch` on a task of its own when a tokio runtime is present.
-fn spawn_driver(fetch: &SharedFetch) -> Option<tokio::task::JoinHandle<()>> {
+/// Drives `fetch` on a task of its own when a tokio runtime is present (used for key sets and
+/// discovery documents alike).
+pub(crate) fn spawn_driver<T: Clone + Send + Sync + 'static>(
+    fetch: &Shared<BoxFuture<'static, T>>,
+) -> Option<tokio::task::JoinHandle<()>> {
     let handle = tokio::runtime::Handle::try_current().ok()?;
     let fetch = fetch.clone();
     Some(handle.spawn(async move {

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use serde_json::Value;
+use wallet_auth::claims::ProviderId;
 use wallet_auth::dev::DevIssuer;
 
 use crate::output::{Failure, Text, usage};
@@ -13,11 +14,13 @@ pub(crate) fn dev_token(
     claims: Option<&str>,
     state: Option<&Path>,
 ) -> Result<(), Failure> {
-    let provider: wallet_auth::claims::Provider = provider.parse().map_err(|_| {
-        usage(format!(
-            "--provider {provider:?}: expected one of para, parra, sophon, dynamic, web3auth"
-        ))
-    })?;
+    if ProviderId::builtin(provider).is_none() {
+        let names: Vec<String> = ProviderId::BUILTIN.iter().map(ToString::to_string).collect();
+        return Err(usage(format!(
+            "--provider {provider:?}: expected one of {}",
+            names.join(", ")
+        )));
+    }
     let extra: Option<Value> = claims
         .map(serde_json::from_str)
         .transpose()

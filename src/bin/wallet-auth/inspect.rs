@@ -4,11 +4,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 use wallet_auth::claims::header::algorithm_name;
-use wallet_auth::claims::policy::{
-    DYNAMIC_ISSUER_HOSTS, PARRA_CONTENT_TYPE, SOPHON_ISSUER, WEB3AUTH_EXTERNAL_WALLET_ISSUER,
-    WEB3AUTH_ISSUER,
-};
-use wallet_auth::claims::{DEFAULT_MAX_TOKEN_BYTES, NumericDate, UnverifiedToken};
+use wallet_auth::claims::error::shorten;
+use wallet_auth::claims::providers::recognise;
+use wallet_auth::claims::{DEFAULT_MAX_TOKEN_BYTES, NumericDate, ProviderId, UnverifiedToken};
 
 use crate::output::{Failure, Text, refused};
 use crate::{INSPECT_MAX_BYTES, now_or, read_token};
@@ -98,33 +96,28 @@ fn time_line(
     }
 }
 
-/// Which provider the token would be routed to, judged from the unverified header and `iss`.
+/// Which provider the token would be routed to, judged from the unverified header and `iss`:
+/// a built-in provider it looks like, or a generic issuer for an `[[oidc]]` table.
 fn guess_provider(token: &UnverifiedToken<'_>, claims: Option<&Map<String, Value>>) -> String {
-    if token.header().cty() == Some(PARRA_CONTENT_TYPE) {
-        return format!("parra (cty {PARRA_CONTENT_TYPE:?})");
+    let cty = token.header().cty();
+    if let Some((id, why)) = recognise(None, cty).filter(|(id, _)| *id != ProviderId::PARA) {
+        return format!("{id} ({why})");
     }
     let Some(claims) = claims else {
         return "unknown (the payload is not a JSON object)".into();
     };
     match claims.get("iss") {
-        None => "para (no iss; para is the issuer-less provider)".into(),
-        Some(Value::String(iss)) => {
-            if iss == SOPHON_ISSUER {
-                format!("sophon (iss {iss:?})")
-            } else if iss == WEB3AUTH_ISSUER || iss == WEB3AUTH_EXTERNAL_WALLET_ISSUER {
-                format!("web3auth (iss {iss:?})")
-            } else if let Some(env) = DYNAMIC_ISSUER_HOSTS.iter().find_map(|host| {
-                iss.strip_prefix(host)
-                    .and_then(|rest| rest.strip_prefix('/'))
-            }) {
-                format!("dynamic (environment {env:?})")
-            } else {
-                format!(
-                    "unknown (iss {:?} matches no preset; a parra API key id or a custom issuer?)",
-                    wallet_auth::claims::error::shorten(iss)
-                )
-            }
-        }
+        None => recognise(None, None).map_or_else(
+            || "unknown (no iss)".to_owned(),
+            |(id, why)| format!("{id} ({why})"),
+        ),
+        Some(Value::String(iss)) => match recognise(Some(iss), cty) {
+            Some((id, why)) => format!("{id} ({why})"),
+            None => format!(
+                "generic issuer (iss {:?} matches no built-in provider: an [[oidc]] issuer, a parra API key id, or your own provider)",
+                shorten(iss)
+            ),
+        },
         Some(other) => format!("unknown (iss is not a string: {other})"),
     }
 }

@@ -1,28 +1,19 @@
 //! From the parsed configuration to the verifier, the JWKS cache, the Parra issuer and the
 //! token sources.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use claims_core::{
-    Algorithm, AlgorithmFamily, EcCurve, ParraIssuer, ParraKeyring, Policy, SignatureKey,
-    VerifyingKey,
-};
-use jwks_cache::{JwksCache, JwksSource};
+use claims_core::ParraIssuer;
+use jwks_cache::JwksCache;
 
-use super::{AuthConfig, ConfigError, dynamic_jwks_url, web3auth_jwks_url};
-use crate::keys::KeySource;
+use super::{AuthConfig, ConfigError};
+use crate::provider::{KeyContext, set_up};
 use crate::verifier::Verifier;
 
 impl AuthConfig {
     /// True when no provider is configured.
     pub fn is_empty(&self) -> bool {
-        self.para.is_none()
-            && self.parra.is_none()
-            && self.sophon.is_none()
-            && self.dynamic.is_none()
-            && self.web3auth.is_none()
+        self.providers().is_empty()
     }
 
     /// Build the JWKS cache these settings describe (shared by every provider).
@@ -50,27 +41,12 @@ impl AuthConfig {
         if self.is_empty() {
             return Err(ConfigError::new(
                 "config",
-                "no provider configured (add [para], [parra], [sophon], [dynamic] or [web3auth])",
+                "no provider configured (add [para], [parra], [sophon], [dynamic], [web3auth], [privy] or [[oidc]])",
             ));
         }
         let leeway = Duration::from_secs(self.jwks.leeway_secs);
         let max = self.token.max_bytes;
-        let source = |field: &str, url: &str| -> Result<JwksSource, ConfigError> {
-            cache.source(url).map_err(|e| match e {
-                jwks_cache::ConfigError::InsecureUrl { .. } => ConfigError::new(
-                    field,
-                    format!(
-                        "{url:?} is not https:// (set jwks.allow_http = true for loopback tests)"
-                    ),
-                ),
-                e => ConfigError::new(field, e),
-            })
-        };
-        let finish = |p: Policy, scopes: &[String]| {
-            p.with_leeway(leeway)
-                .with_max_token_bytes(max)
-                .with_required_scopes(scopes.iter().cloned())
-        };
+        let keys = KeyContext { cache: &cache };
         let mut b = Verifier::builder()
             .max_token_bytes(max)
             .token_cache_capacity(if self.token.cache {
@@ -78,145 +54,9 @@ impl AuthConfig {
             } else {
                 0
             });
-
-        if let Some(c) = &self.para {
-            let url = c.jwks_url.as_deref().unwrap_or(c.environment.jwks_url());
-            let mut p = Policy::para();
-            if let Some(aud) = &c.audience {
-                p = p.with_audiences([aud.clone()]);
-            }
-            p = algorithms("para", c.algorithms.as_deref(), Algorithm::public_key(), p)?;
-            b = b.provider(
-                finish(p, &c.required_scopes),
-                KeySource::Jwks(source("para.jwks_url", url)?),
-            );
-        }
-        if let Some(c) = &self.parra {
-            if c.keys.is_empty() {
-                return Err(ConfigError::new(
-                    "parra.keys",
-                    "at least one key is required",
-                ));
-            }
-            let mut keyring = ParraKeyring::new();
-            for (i, k) in c.keys.iter().enumerate() {
-                let field = format!("parra.keys[{i}]");
-                let secret = secret(&field, k.secret.as_deref(), k.secret_env.as_deref())?;
-                keyring
-                    .insert(k.id.clone(), secret.as_bytes())
-                    .map_err(|e| ConfigError::new(format!("{field}.secret"), e))?;
-            }
-            let mut p = Policy::parra(c.keys.iter().map(|k| (k.id.clone(), k.tenant_id.clone())))
-                .map_err(|e| ConfigError::new("parra.keys", e))?;
-            p = algorithms(
-                "parra",
-                c.algorithms.as_deref(),
-                AlgorithmFamily::Hmac.algorithms(),
-                p,
-            )?;
-            b = b.provider(
-                finish(p, &c.required_scopes),
-                KeySource::Parra(Arc::new(keyring)),
-            );
-        }
-        if let Some(c) = &self.sophon {
-            let mut p = Policy::sophon(c.partner_id.clone())
-                .map_err(|e| ConfigError::new("sophon.partner_id", e))?;
-            if let Some(iss) = &c.issuer {
-                p = p
-                    .with_issuers([iss.clone()])
-                    .map_err(|e| ConfigError::new("sophon.issuer", e))?;
-            }
-            p = extra_issuers("sophon", &c.extra_issuers, None, p)?;
-            p = algorithms(
-                "sophon",
-                c.algorithms.as_deref(),
-                Algorithm::public_key(),
-                p,
-            )?;
-            let url = c.jwks_url.as_deref().unwrap_or(c.network.jwks_url());
-            b = b.provider(
-                finish(p, &c.required_scopes),
-                KeySource::Jwks(source("sophon.jwks_url", url)?),
-            );
-        }
-        if let Some(c) = &self.dynamic {
-            let mut p = Policy::dynamic(c.environment_id.clone())
-                .map_err(|e| ConfigError::new("dynamic.environment_id", e))?
-                .with_audiences(c.audience.clone())
-                .allow_additional_auth(c.allow_additional_auth);
-            let suffix = format!("/{}", c.environment_id);
-            p = extra_issuers("dynamic", &c.extra_issuers, Some(&suffix), p)?;
-            let verifiable = if c.public_key_pem.is_some() {
-                AlgorithmFamily::Rsa.algorithms()
-            } else {
-                Algorithm::public_key()
-            };
-            p = algorithms("dynamic", c.algorithms.as_deref(), verifiable, p)?;
-            let keys = match &c.public_key_pem {
-                Some(pem) => KeySource::Static(Arc::new(
-                    VerifyingKey::from_pem(pem)
-                        .ok()
-                        .filter(|k| k.family() == AlgorithmFamily::Rsa)
-                        .ok_or_else(|| {
-                            ConfigError::new("dynamic.public_key_pem", "not a PEM RSA public key")
-                        })?,
-                )),
-                None => {
-                    let url = c
-                        .jwks_url
-                        .clone()
-                        .unwrap_or_else(|| dynamic_jwks_url(&c.environment_id));
-                    KeySource::Jwks(source("dynamic.jwks_url", &url)?)
-                }
-            };
-            b = b.provider(finish(p, &c.required_scopes), keys);
-        }
-        if let Some(c) = &self.web3auth {
-            let mut p = Policy::web3auth(c.client_id.clone())
-                .map_err(|e| ConfigError::new("web3auth.client_id", e))?;
-            if let Some(issuers) = &c.issuers {
-                p = p
-                    .with_issuers(issuers.clone())
-                    .map_err(|e| ConfigError::new("web3auth.issuers", e))?;
-            }
-            p = extra_issuers("web3auth", &c.extra_issuers, None, p)?;
-            let verifiable: &[Algorithm] = if c.verification_key_pem.is_some() {
-                &[Algorithm::ES256]
-            } else {
-                Algorithm::public_key()
-            };
-            p = algorithms("web3auth", c.algorithms.as_deref(), verifiable, p)?;
-            let keys = if let Some(pem) = &c.verification_key_pem {
-                KeySource::Static(Arc::new(
-                    VerifyingKey::from_pem(pem)
-                        .ok()
-                        .filter(|k| k.curve() == Some(EcCurve::P256))
-                        .ok_or_else(|| {
-                            ConfigError::new(
-                                "web3auth.verification_key_pem",
-                                "not a PEM P-256 public key",
-                            )
-                        })?,
-                ))
-            } else {
-                let mut by_issuer = HashMap::new();
-                for iss in p.issuers() {
-                    let url = match (&c.jwks_url, web3auth_jwks_url(iss)) {
-                        (Some(url), _) => url.clone(),
-                        (None, Some(url)) => url.to_owned(),
-                        (None, None) => {
-                            return Err(ConfigError::new(
-                                "web3auth.jwks_url",
-                                format!("no known key set for issuer {iss:?}; set jwks_url"),
-                            ));
-                        }
-                    };
-                    by_issuer.insert(iss.clone(), source("web3auth.jwks_url", &url)?);
-                }
-                KeySource::JwksByIssuer(Arc::new(by_issuer))
-            };
-            b = b.provider(finish(p, &c.required_scopes), keys);
+        for provider in self.providers() {
+            let entry = set_up(provider, &keys, leeway, max)?;
+            b = b.provider(entry.policy, entry.keys);
         }
         b.jwks_cache(cache)
             .build()
@@ -254,70 +94,8 @@ impl AuthConfig {
     }
 }
 
-/// `<table>.algorithms`, when set: each a JOSE name the provider's keys can verify (`verifiable`).
-fn algorithms(
-    table: &str,
-    names: Option<&[String]>,
-    verifiable: &[Algorithm],
-    policy: Policy,
-) -> Result<Policy, ConfigError> {
-    let Some(names) = names else {
-        return Ok(policy);
-    };
-    let field = format!("{table}.algorithms");
-    let algs = names
-        .iter()
-        .map(|name| {
-            claims_core::header::parse_algorithm(name)
-                .ok()
-                .filter(|alg| verifiable.contains(alg))
-                .ok_or_else(|| {
-                    ConfigError::new(&field, format!("{name:?} is not {}", either(verifiable)))
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    policy
-        .with_algorithms(&algs)
-        .map_err(|e| ConfigError::new(&field, e))
-}
-
-/// `HS256, HS384 or HS512`
-fn either(algs: &[Algorithm]) -> String {
-    let names: Vec<&str> = algs.iter().map(|a| a.name()).collect();
-    match names.split_last() {
-        Some((last, [])) => (*last).to_owned(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-        None => "any algorithm".to_owned(),
-    }
-}
-
-/// `<table>.extra_issuers`: added to the provider's issuers; with `suffix`, each must end in it.
-fn extra_issuers(
-    table: &str,
-    extra: &[String],
-    suffix: Option<&str>,
-    policy: Policy,
-) -> Result<Policy, ConfigError> {
-    if extra.is_empty() {
-        return Ok(policy);
-    }
-    let field = format!("{table}.extra_issuers");
-    if let Some(bad) = extra
-        .iter()
-        .find(|iss| iss.is_empty() || suffix.is_some_and(|s| !iss.ends_with(s)))
-    {
-        let rule = suffix.map_or("must not be empty".to_owned(), |s| {
-            format!("must end in {s:?}")
-        });
-        return Err(ConfigError::new(field, format!("{bad:?} {rule}")));
-    }
-    let issuers: Vec<String> = policy.issuers().iter().chain(extra).cloned().collect();
-    policy
-        .with_issuers(issuers)
-        .map_err(|e| ConfigError::new(field, e))
-}
-
-fn secret(field: &str, value: Option<&str>, env: Option<&str>) -> Result<String, ConfigError> {
+/// A secret given inline or by the name of an environment variable (never both).
+pub(crate) fn secret(field: &str, value: Option<&str>, env: Option<&str>) -> Result<String, ConfigError> {
     match (value, env) {
         (Some(_), Some(_)) => Err(ConfigError::new(
             field,

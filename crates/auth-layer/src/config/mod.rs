@@ -1,6 +1,8 @@
-//! The configuration format: one TOML table per provider, plus `[jwks]` and `[token]`.
+//! The configuration format: one TOML table per provider (`[[oidc]]` tables for any standard
+//! issuer), plus `[jwks]`, `[token]` and `[parra_issuer]`.
 //!
-//! Only the providers present are enabled. Unknown keys, missing fields, `http://` JWKS URLs
+//! Only the providers present are enabled; providers of your own are added with
+//! [`AuthConfig::with_provider`]. Unknown keys, missing fields, `http://` JWKS URLs
 //! without `jwks.allow_http`, and PEMs that do not parse fail at start-up with a message naming
 //! the field. Environment variables override the file: `WALLET_AUTH__<TABLE>__<KEY>=value` (for
 //! example `WALLET_AUTH__SOPHON__PARTNER_ID=abc`); the value is read as TOML when it parses
@@ -28,11 +30,20 @@ use std::path::Path;
 use serde::Deserialize;
 
 pub use limits::{LEEWAY_RANGE, NUMERIC_KEYS, NumericKey, PARRA_ISSUER_TTL_RANGE};
-pub use tables::{
-    DynamicConfig, JwksConfig, ParaConfig, ParaEnvironment, ParraConfig, ParraIssuerConfig,
-    ParraKeyConfig, SophonConfig, SophonNetwork, TokenConfig, Web3AuthConfig, dynamic_jwks_url,
-    web3auth_jwks_url,
-};
+pub(crate) use build::secret;
+pub use tables::{JwksConfig, ParraIssuerConfig, TokenConfig};
+
+pub use crate::provider::dynamic::{DynamicConfig, dynamic_jwks_url};
+pub use crate::provider::oidc::{Audiences, OidcConfig};
+pub use crate::provider::para::{ParaConfig, ParaEnvironment};
+pub use crate::provider::parra::{ParraConfig, ParraKeyConfig};
+pub use crate::provider::privy::{PrivyConfig, privy_jwks_url};
+pub use crate::provider::sophon::{SophonConfig, SophonNetwork};
+pub use crate::provider::web3auth::{Web3AuthConfig, web3auth_jwks_url};
+
+use std::sync::Arc;
+
+use crate::provider::Provider;
 
 /// A configuration error, naming the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,7 +56,8 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(field: impl Into<String>, message: impl std::fmt::Display) -> Self {
+    /// An error for `field` (`privy.app_id`, or a table: `oidc[0]`).
+    pub fn new(field: impl Into<String>, message: impl std::fmt::Display) -> Self {
         ConfigError {
             field: field.into(),
             message: message.to_string(),
@@ -56,6 +68,7 @@ impl ConfigError {
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct AuthConfig {
     /// `[jwks]`: key fetching and clock leeway.
     #[serde(default)]
@@ -73,8 +86,16 @@ pub struct AuthConfig {
     pub dynamic: Option<DynamicConfig>,
     /// `[web3auth]`
     pub web3auth: Option<Web3AuthConfig>,
+    /// `[privy]`
+    pub privy: Option<PrivyConfig>,
+    /// `[[oidc]]`: any standard issuer, one table each.
+    #[serde(default)]
+    pub oidc: Vec<OidcConfig>,
     /// `[parra_issuer]`: mint Parra tokens at `POST /v1/parra/auth/token`.
     pub parra_issuer: Option<ParraIssuerConfig>,
+    /// Providers of your own ([`AuthConfig::with_provider`]).
+    #[serde(skip)]
+    pub custom: Vec<Arc<dyn Provider>>,
 }
 
 const ENV_PREFIX: &str = "WALLET_AUTH__";
@@ -85,8 +106,7 @@ impl AuthConfig {
         let de = toml::de::Deserializer::parse(text).map_err(|e| toml_error(text, "", &e))?;
         let config: Self = serde_path_to_error::deserialize(de)
             .map_err(|e| toml_error(text, &e.path().to_string(), e.inner()))?;
-        config.check_ranges()?;
-        Ok(config)
+        config.finish()
     }
 
     /// Read a TOML file, then apply `WALLET_AUTH__…` environment overrides.
@@ -156,8 +176,37 @@ impl AuthConfig {
                     None => ConfigError::new(path, e.inner().message().trim()),
                 }
             })?;
-        config.check_ranges()?;
-        Ok(config)
+        config.finish()
+    }
+
+    /// After parsing: number the `[[oidc]]` tables and check the numeric ranges.
+    fn finish(mut self) -> Result<Self, ConfigError> {
+        for (i, oidc) in self.oidc.iter_mut().enumerate() {
+            oidc.position = i;
+        }
+        self.check_ranges()?;
+        Ok(self)
+    }
+
+    /// Add a provider of your own (see [`crate::provider`]); its rules and keys are set up with
+    /// the others when the verifier is built.
+    pub fn with_provider(mut self, provider: impl Provider + 'static) -> Self {
+        self.custom.push(Arc::new(provider));
+        self
+    }
+
+    /// Every configured provider, built-in tables first, then `[[oidc]]`, then your own.
+    pub fn providers(&self) -> Vec<&dyn Provider> {
+        let mut all: Vec<&dyn Provider> = Vec::new();
+        all.extend(self.para.as_ref().map(|p| p as &dyn Provider));
+        all.extend(self.parra.as_ref().map(|p| p as &dyn Provider));
+        all.extend(self.sophon.as_ref().map(|p| p as &dyn Provider));
+        all.extend(self.dynamic.as_ref().map(|p| p as &dyn Provider));
+        all.extend(self.web3auth.as_ref().map(|p| p as &dyn Provider));
+        all.extend(self.privy.as_ref().map(|p| p as &dyn Provider));
+        all.extend(self.oidc.iter().map(|p| p as &dyn Provider));
+        all.extend(self.custom.iter().map(|p| &**p));
+        all
     }
 }
 

@@ -1,45 +1,43 @@
-//! Typed claims, one type per provider, exactly as real tokens carry them.
+//! Step 5: typed claims. The [`ProviderClaims`] trait every claims type implements, the
+//! type-erased [`AnyClaims`] the pipeline hands on, and the registered claims they share. Each
+//! provider's own type lives in its module under [`crate::providers`].
 //!
 //! Every type keeps the members it does not model in an `extra` map, accepts absent, empty and
 //! `null` optional members, and round-trips through serde.
 
-mod de;
-mod dynamic;
-mod para;
-mod parra;
+pub(crate) mod de;
 mod registered;
-mod sophon;
-mod web3auth;
 
-pub use dynamic::{DynamicClaims, DynamicCredential};
-pub use para::{ParaClaims, ParaData, ParaWallet};
-pub use parra::{ParraClaims, ParraGrants};
 pub use registered::{Audience, Extra, NumericDate, Registered};
-pub use sophon::SophonClaims;
-pub use web3auth::{Web3AuthClaims, Web3AuthWallet};
 
+use std::any::Any;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::{Serialize, Serializer};
 
-use crate::{Identity, Provider, VerifyError};
+use crate::{Identity, ProviderId, VerifyError};
 
-/// What every provider's claims type offers to the policy and to handlers.
+/// What a claims type offers to the policy and to handlers: the built-in providers' types, the
+/// generic [`OidcClaims`](crate::OidcClaims), or a type of your own.
+///
+/// Only [`ProviderClaims::registered`], [`ProviderClaims::identity`] and
+/// [`ProviderClaims::extra`] are required. Every rule a [`Policy`](crate::Policy) can hold reads
+/// its claim through these methods, so every rule holds for every claims type: a claim the type
+/// does not model is read from [`ProviderClaims::extra`].
 pub trait ProviderClaims:
     Serialize + DeserializeOwned + Clone + std::fmt::Debug + Send + Sync + 'static
 {
-    /// The provider whose tokens carry these claims.
-    const PROVIDER: Provider;
-
     /// The registered claims (`iss`, `sub`, `aud`, `exp`, `nbf`, `iat`).
     fn registered(&self) -> Registered<'_>;
 
     /// The provider-neutral identity. Fails with [`VerifyError::MissingClaim`] when the token
-    /// carries no user id under the provider's rule.
+    /// carries no user id under the provider's rule. The verifier sets
+    /// [`Identity::provider`] to the id of the policy that verified the token.
     fn identity(&self) -> Result<Identity, VerifyError>;
 
-    /// The space-separated `scope` claim, for providers that model one.
+    /// The space-separated `scope` claim, when the type models one (otherwise it is read from
+    /// [`ProviderClaims::extra`]).
     fn scope(&self) -> Option<&str> {
         None
     }
@@ -48,7 +46,7 @@ pub trait ProviderClaims:
     fn extra(&self) -> &Extra;
 
     /// True when the token grants `scope`: listed in `scope` (space-separated, as modelled by
-    /// the provider or kept in [`ProviderClaims::extra`]) or in `scp` (an array of strings).
+    /// the type or kept in [`ProviderClaims::extra`]) or in `scp` (an array of strings).
     fn has_granted_scope(&self, scope: &str) -> bool {
         let listed = |value: &str| value.split_ascii_whitespace().any(|s| s == scope);
         let extra = self.extra();
@@ -63,97 +61,161 @@ pub trait ProviderClaims:
                 .is_some_and(|scp| scp.iter().any(|s| s.as_str() == Some(scope)))
     }
 
-    /// The token-type claim (`typ` in the payload), for providers that have one.
-    fn token_type(&self) -> Option<&str> {
-        None
+    /// Every granted scope: the words of `scope` (modelled or in [`ProviderClaims::extra`]) and
+    /// the strings of `scp`.
+    fn granted_scopes(&self) -> Vec<&str> {
+        let extra = self.extra();
+        let scope = self
+            .scope()
+            .or_else(|| extra.get("scope").and_then(serde_json::Value::as_str))
+            .unwrap_or_default();
+        let scp = extra
+            .get("scp")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(serde_json::Value::as_str);
+        scope.split_ascii_whitespace().chain(scp).collect()
     }
 
-    /// Wrap into [`AnyClaims`].
-    fn into_any(self) -> AnyClaims;
+    /// The token-type claim (`typ` in the payload): modelled by the type, or read from
+    /// [`ProviderClaims::extra`].
+    fn token_type(&self) -> Option<&str> {
+        self.extra().get("typ").and_then(serde_json::Value::as_str)
+    }
 
-    /// Borrow from [`AnyClaims`] when it holds this provider's claims.
-    fn from_any(any: &AnyClaims) -> Option<&Arc<Self>>;
+    /// A string claim by name: a registered one, or one kept in [`ProviderClaims::extra`]. Used
+    /// by policies that take the user id or email from a configured claim.
+    fn string_claim(&self, name: &str) -> Option<&str> {
+        let reg = self.registered();
+        match name {
+            "iss" => reg.iss,
+            "sub" => reg.sub,
+            _ => self.extra().get(name).and_then(serde_json::Value::as_str),
+        }
+    }
 }
 
-/// The verified claims of any provider. Each variant holds its claims behind an `Arc`, so handing
-/// them to every handler of a request (or to every request that reuses a cached verification)
-/// never copies them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "provider", content = "claims", rename_all = "lowercase")]
-pub enum AnyClaims {
-    /// Para
-    Para(Arc<ParaClaims>),
-    /// Parra
-    Parra(Arc<ParraClaims>),
-    /// Sophon
-    Sophon(Arc<SophonClaims>),
-    /// Dynamic
-    Dynamic(Arc<DynamicClaims>),
-    /// Web3Auth
-    Web3Auth(Arc<Web3AuthClaims>),
+/// The verified claims of any provider, typed behind a shared pointer: handing them to every
+/// handler of a request (or to every request that reuses a cached verification) never copies
+/// them. Read them as their own type with [`AnyClaims::get`].
+///
+/// ```
+/// use claims_core::{AnyClaims, ProviderId, SophonClaims};
+/// let claims: SophonClaims = serde_json::from_str(r#"{"sub":"0xabc","exp":2}"#).unwrap();
+/// let any = AnyClaims::new(ProviderId::SOPHON, claims);
+/// assert_eq!(any.provider(), &ProviderId::SOPHON);
+/// assert_eq!(any.get::<SophonClaims>().unwrap().sub.as_deref(), Some("0xabc"));
+/// assert_eq!(any.to_json()["sub"], "0xabc");
+/// ```
+#[derive(Clone)]
+pub struct AnyClaims {
+    provider: ProviderId,
+    claims: Arc<dyn ErasedClaims>,
+}
+
+/// [`ProviderClaims`] without its type, for [`AnyClaims`].
+trait ErasedClaims: Any + Send + Sync + std::fmt::Debug {
+    fn to_json(&self) -> serde_json::Value;
+    fn registered(&self) -> Registered<'_>;
+    fn granted_scopes(&self) -> Vec<&str>;
+    fn has_granted_scope(&self, scope: &str) -> bool;
+    fn as_any(&self) -> &dyn Any;
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+impl<C: ProviderClaims> ErasedClaims for C {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+    fn registered(&self) -> Registered<'_> {
+        ProviderClaims::registered(self)
+    }
+    fn granted_scopes(&self) -> Vec<&str> {
+        ProviderClaims::granted_scopes(self)
+    }
+    fn has_granted_scope(&self, scope: &str) -> bool {
+        ProviderClaims::has_granted_scope(self, scope)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
 }
 
 impl AnyClaims {
-    /// The provider of these claims.
-    pub fn provider(&self) -> Provider {
-        match self {
-            AnyClaims::Para(_) => Provider::Para,
-            AnyClaims::Parra(_) => Provider::Parra,
-            AnyClaims::Sophon(_) => Provider::Sophon,
-            AnyClaims::Dynamic(_) => Provider::Dynamic,
-            AnyClaims::Web3Auth(_) => Provider::Web3Auth,
+    /// Wrap one provider's claims.
+    pub fn new<C: ProviderClaims>(provider: ProviderId, claims: C) -> Self {
+        AnyClaims {
+            provider,
+            claims: Arc::new(claims),
         }
     }
 
-    /// Borrow as one provider's claims type.
-    pub fn get<C: ProviderClaims>(&self) -> Option<&C> {
-        C::from_any(self).map(|c| &**c)
+    /// The provider that issued these claims.
+    pub fn provider(&self) -> &ProviderId {
+        &self.provider
     }
 
-    /// The shared claims of one provider's type.
-    pub fn get_arc<C: ProviderClaims>(&self) -> Option<&Arc<C>> {
-        C::from_any(self)
+    /// Borrow as `C`, when these claims are of that type.
+    pub fn get<C: ProviderClaims>(&self) -> Option<&C> {
+        self.claims.as_any().downcast_ref::<C>()
+    }
+
+    /// The shared claims as `C`, when they are of that type (no copy).
+    pub fn get_arc<C: ProviderClaims>(&self) -> Option<Arc<C>> {
+        Arc::clone(&self.claims).into_any().downcast::<C>().ok()
     }
 
     /// The claims as a JSON value (the provider's own shape).
     pub fn to_json(&self) -> serde_json::Value {
-        let v = match self {
-            AnyClaims::Para(c) => serde_json::to_value(c),
-            AnyClaims::Parra(c) => serde_json::to_value(c),
-            AnyClaims::Sophon(c) => serde_json::to_value(c),
-            AnyClaims::Dynamic(c) => serde_json::to_value(c),
-            AnyClaims::Web3Auth(c) => serde_json::to_value(c),
-        };
-        v.unwrap_or(serde_json::Value::Null)
+        self.claims.to_json()
     }
 
     /// The registered claims.
     pub fn registered(&self) -> Registered<'_> {
-        match self {
-            AnyClaims::Para(c) => c.registered(),
-            AnyClaims::Parra(c) => c.registered(),
-            AnyClaims::Sophon(c) => c.registered(),
-            AnyClaims::Dynamic(c) => c.registered(),
-            AnyClaims::Web3Auth(c) => c.registered(),
-        }
+        self.claims.registered()
+    }
+
+    /// Every granted scope (`scope` and `scp`), see [`ProviderClaims::granted_scopes`].
+    pub fn granted_scopes(&self) -> Vec<&str> {
+        self.claims.granted_scopes()
+    }
+
+    /// True when the token grants `scope`, see [`ProviderClaims::has_granted_scope`].
+    pub fn has_granted_scope(&self, scope: &str) -> bool {
+        self.claims.has_granted_scope(scope)
     }
 }
 
-/// Implements the `AnyClaims` conversions of [`ProviderClaims`] for one variant.
-macro_rules! any_conversions {
-    ($variant:ident) => {
-        fn into_any(self) -> $crate::claims::AnyClaims {
-            $crate::claims::AnyClaims::$variant(std::sync::Arc::new(self))
-        }
-        fn from_any(any: &$crate::claims::AnyClaims) -> Option<&std::sync::Arc<Self>> {
-            match any {
-                $crate::claims::AnyClaims::$variant(c) => Some(c),
-                _ => None,
-            }
-        }
-    };
+impl std::fmt::Debug for AnyClaims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnyClaims")
+            .field("provider", &self.provider)
+            .field("claims", &self.claims)
+            .finish()
+    }
 }
-pub(crate) use any_conversions;
+
+/// Equal when the provider and the claims' JSON are.
+impl PartialEq for AnyClaims {
+    fn eq(&self, other: &Self) -> bool {
+        self.provider == other.provider && self.to_json() == other.to_json()
+    }
+}
+
+/// `{"provider": "<id>", "claims": {…}}`.
+impl Serialize for AnyClaims {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("AnyClaims", 2)?;
+        st.serialize_field("provider", &self.provider)?;
+        st.serialize_field("claims", &self.to_json())?;
+        st.end()
+    }
+}
 
 /// The registered claims read straight from fields of the same names.
 macro_rules! registered_fields {

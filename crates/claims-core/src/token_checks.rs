@@ -1,17 +1,18 @@
-//! Step 4: verify a token under a policy with a resolved key.
+//! Step 4: check a token under a policy with the key found for it.
 //!
 //! The order is fixed: header rules and the algorithm allow-list, the key's family, the signature
 //! over the raw signing input, then the claims, parsed once into the provider's type and checked
 //! on that struct. Nothing is parsed twice and nothing from the token is trusted before the
 //! signature is.
 
-use crate::algorithm::Algorithm;
+use std::any::TypeId;
 
+use crate::algorithm::Algorithm;
 use crate::claims::{AnyClaims, ProviderClaims};
 use crate::error::{Malformed, Part, VerifyError, shorten};
-use crate::key::SignatureKey;
 use crate::policy::Policy;
-use crate::{Identity, Provider, UnverifiedToken};
+use crate::verifying_key::SignatureKey;
+use crate::{Identity, UnverifiedToken};
 
 /// A verified token's claims and the identity derived from them.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,10 +88,10 @@ impl Policy {
         key: &(impl SignatureKey + ?Sized),
         now: i64,
     ) -> Result<Verified<C>, VerifyError> {
-        if C::PROVIDER != self.provider {
+        if TypeId::of::<C>() != self.claims.id {
             return Err(VerifyError::ProviderMismatch {
-                policy: self.provider,
-                claims: C::PROVIDER,
+                policy: self.claims.name,
+                claims: std::any::type_name::<C>(),
             });
         }
         if !self.allows(alg) {
@@ -99,44 +100,40 @@ impl Policy {
         verify_signature(token, alg, key)?;
         let claims: C = parse_claims(token.payload())?;
         self.check_claims(&claims, now)?;
-        let identity = claims.identity()?;
+        let mut identity = claims.identity()?;
+        identity.provider = self.provider.clone();
+        if let Some(names) = &self.identity_claims {
+            identity.user_id = claims
+                .string_claim(&names.user_id)
+                .filter(|id| !id.is_empty())
+                .ok_or_else(|| VerifyError::MissingConfiguredClaim(shorten(&names.user_id)))?
+                .to_owned();
+            identity.email = claims.string_claim(&names.email).map(str::to_owned);
+        }
         Ok(Verified { claims, identity })
     }
 
-    /// [`Policy::verify_parsed`] for whichever provider this policy is for.
+    /// [`Policy::verify_parsed`] as the claims type this policy was built for, type-erased.
     pub fn verify_parsed_any(
         &self,
         token: &UnverifiedToken<'_>,
         alg: Algorithm,
-        key: &(impl SignatureKey + ?Sized),
+        key: &dyn SignatureKey,
         now: i64,
     ) -> Result<Verified<AnyClaims>, VerifyError> {
-        fn any<C: ProviderClaims>(v: Verified<C>) -> Verified<AnyClaims> {
-            Verified {
-                claims: v.claims.into_any(),
-                identity: v.identity,
-            }
-        }
-        use crate::claims::*;
-        Ok(match self.provider {
-            Provider::Para => any(self.verify_parsed::<ParaClaims>(token, alg, key, now)?),
-            Provider::Parra => any(self.verify_parsed::<ParraClaims>(token, alg, key, now)?),
-            Provider::Sophon => any(self.verify_parsed::<SophonClaims>(token, alg, key, now)?),
-            Provider::Dynamic => any(self.verify_parsed::<DynamicClaims>(token, alg, key, now)?),
-            Provider::Web3Auth => any(self.verify_parsed::<Web3AuthClaims>(token, alg, key, now)?),
-        })
+        (self.claims.verify_as)(self, token, alg, key, now)
     }
 
     /// Check the claims of an already signature-verified token, in this order: `exp` (required),
-    /// `nbf`, `iat` (where required), `iss`, `aud`, `sub` (Parra), token type (Sophon),
-    /// `requiresAdditionalAuth` (Dynamic), required scopes (every provider).
+    /// `nbf`, `iat` (where required), `iss`, `aud`, `sub` by issuer, token type, forbidden
+    /// scopes, required scopes.
     pub fn check_claims<C: ProviderClaims>(&self, claims: &C, now: i64) -> Result<(), VerifyError> {
         let reg = claims.registered();
         let leeway = i64::try_from(self.leeway).unwrap_or(i64::MAX);
 
         let exp = reg.exp.ok_or(VerifyError::MissingClaim("exp"))?.0;
         check_validity_window(exp, reg.nbf.map(|n| n.0), self.leeway, now)?;
-        if self.iat_in_past {
+        if self.iat_required {
             let iat = reg.iat.ok_or(VerifyError::MissingClaim("iat"))?.0;
             if iat > now.saturating_add(leeway) {
                 return Err(VerifyError::IssuedInFuture { iat, now });
@@ -173,17 +170,17 @@ impl Policy {
                 });
             }
         }
-        if self.access_tokens_only
-            && let Some(typ) = claims.token_type().filter(|t| *t != "access")
+        if let Some(expected) = self.token_type
+            && let Some(typ) = claims.token_type().filter(|t| *t != expected)
         {
             return Err(VerifyError::WrongTokenType(shorten(typ)));
         }
-        if self.additional_auth == Some(false)
-            && claims.has_granted_scope(crate::policy::DYNAMIC_ADDITIONAL_AUTH_SCOPE)
+        if let Some(forbidden) = self
+            .forbidden_scopes
+            .iter()
+            .find(|s| claims.has_granted_scope(s))
         {
-            return Err(VerifyError::InsufficientScope(
-                crate::policy::DYNAMIC_ADDITIONAL_AUTH_SCOPE.to_owned(),
-            ));
+            return Err(VerifyError::InsufficientScope(forbidden.clone()));
         }
         if let Some(missing) = self
             .required_scopes

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use claims_core::{Algorithm, KeyLoadError, ParraKeyring, VerifyError, VerifyingKey};
-use jwks_cache::{JwksSource, VerificationKey};
+use jwks_cache::{DiscoveredJwks, JwksKey, JwksSource, KeyError};
 
 use crate::error::AuthError;
 
@@ -15,6 +15,8 @@ pub enum KeySource {
     Jwks(JwksSource),
     /// One key set per issuer (Web3Auth: social logins and external wallets have their own sets).
     JwksByIssuer(Arc<HashMap<String, JwksSource>>),
+    /// The key set of an OpenID Connect issuer, found through discovery.
+    Discovered(DiscoveredJwks),
     /// One static public key (Dynamic's PEM, Web3Auth's SPKI verification key).
     Static(Arc<VerifyingKey>),
     /// HMAC secrets chosen by the token's `iss` (Parra API keys).
@@ -29,6 +31,7 @@ impl std::fmt::Debug for KeySource {
                 .debug_tuple("JwksByIssuer")
                 .field(&m.iter().map(|(i, s)| (i, s.url())).collect::<Vec<_>>())
                 .finish(),
+            KeySource::Discovered(d) => f.debug_tuple("Discovered").field(&d.url()).finish(),
             KeySource::Static(_) => f.write_str("Static(<public key>)"),
             KeySource::Parra(k) => f.debug_tuple("Parra").field(k).finish(),
         }
@@ -36,28 +39,28 @@ impl std::fmt::Debug for KeySource {
 }
 
 /// A key found for a token.
-pub enum ResolvedKey<'a> {
+pub enum FoundKey<'a> {
     /// From a JWKS: also identifies the key, so cached verifications can be dropped when the key
     /// leaves the set.
-    Jwks(Arc<VerificationKey>),
+    Jwks(Arc<JwksKey>),
     /// A configured key.
     Configured(&'a VerifyingKey),
 }
 
-impl ResolvedKey<'_> {
+impl FoundKey<'_> {
     /// The key to verify with (parsed once, when its set was fetched or its config loaded).
     pub fn verifying_key(&self) -> &VerifyingKey {
         match self {
-            ResolvedKey::Jwks(k) => k.verifying_key(),
-            ResolvedKey::Configured(k) => k,
+            FoundKey::Jwks(k) => k.verifying_key(),
+            FoundKey::Configured(k) => k,
         }
     }
 
     /// The JWKS key, when the key came from one.
-    pub fn jwks_key(&self) -> Option<&Arc<VerificationKey>> {
+    pub fn jwks_key(&self) -> Option<&Arc<JwksKey>> {
         match self {
-            ResolvedKey::Jwks(k) => Some(k),
-            ResolvedKey::Configured(_) => None,
+            FoundKey::Jwks(k) => Some(k),
+            FoundKey::Configured(_) => None,
         }
     }
 }
@@ -68,12 +71,21 @@ impl KeySource {
         VerifyingKey::from_pem(pem).map(|k| KeySource::Static(Arc::new(k)))
     }
 
-    /// The JWKS sources behind this key source.
+    /// The JWKS sources behind this key source (for discovery: the one found, if any).
     pub fn jwks_sources(&self) -> Vec<JwksSource> {
         match self {
             KeySource::Jwks(s) => vec![s.clone()],
             KeySource::JwksByIssuer(m) => m.values().cloned().collect(),
+            KeySource::Discovered(d) => d.jwks().into_iter().collect(),
             KeySource::Static(_) | KeySource::Parra(_) => Vec::new(),
+        }
+    }
+
+    /// True when every key set behind this source has been fetched (configured keys always are).
+    pub fn is_ready(&self) -> bool {
+        match self {
+            KeySource::Discovered(d) => d.is_ready(),
+            other => other.jwks_sources().iter().all(JwksSource::is_ready),
         }
     }
 
@@ -83,19 +95,26 @@ impl KeySource {
         kid: Option<&str>,
         alg: Algorithm,
         iss: Option<&str>,
-    ) -> Result<ResolvedKey<'_>, AuthError> {
+    ) -> Result<FoundKey<'_>, AuthError> {
         match self {
-            KeySource::Jwks(source) => Ok(ResolvedKey::Jwks(source.key(kid, alg).await?)),
+            KeySource::Jwks(source) => Ok(FoundKey::Jwks(source.key(kid, alg).await?)),
             KeySource::JwksByIssuer(by_issuer) => {
                 let source = iss
                     .and_then(|iss| by_issuer.get(iss))
                     .ok_or_else(|| VerifyError::KeyNotFound("no key set for this issuer".into()))?;
-                Ok(ResolvedKey::Jwks(source.key(kid, alg).await?))
+                Ok(FoundKey::Jwks(source.key(kid, alg).await?))
             }
-            KeySource::Static(key) => Ok(ResolvedKey::Configured(key)),
+            KeySource::Discovered(discovered) => {
+                let source = discovered.source().await.map_err(|error| {
+                    tracing::debug!(issuer = discovered.issuer(), %error, "no key set yet");
+                    KeyError::KeysUnavailable
+                })?;
+                Ok(FoundKey::Jwks(source.key(kid, alg).await?))
+            }
+            KeySource::Static(key) => Ok(FoundKey::Configured(key)),
             KeySource::Parra(keyring) => iss
                 .and_then(|iss| keyring.get(iss))
-                .map(ResolvedKey::Configured)
+                .map(FoundKey::Configured)
                 .ok_or_else(|| {
                     VerifyError::WrongIssuer {
                         found: iss.map(claims_core::error::shorten),

@@ -1,23 +1,14 @@
-//! Step 2: the configured providers, and picking one for a token.
+//! Step 2: the configured providers, and picking one for a token by its unverified `iss`.
 
-use claims_core::{Policy, PolicyError, Router, UnverifiedToken, VerifyError};
+use claims_core::{IssuerIndex, Policy, PolicyError, UnverifiedToken, VerifyError};
 
-use crate::keys::KeySource;
-
-/// One configured provider: its policy and where its keys come from.
-#[derive(Debug, Clone)]
-pub struct ProviderEntry {
-    /// What its tokens must satisfy.
-    pub policy: Policy,
-    /// Where its keys come from.
-    pub keys: KeySource,
-}
+use crate::provider::ProviderEntry;
 
 /// The providers one layer accepts, with the router that picks among them.
 #[derive(Debug, Clone)]
 pub struct ProviderSet {
     entries: Vec<ProviderEntry>,
-    router: Router,
+    router: IssuerIndex,
 }
 
 /// The provider picked for a token, and its unverified `iss` when it was read.
@@ -29,10 +20,18 @@ pub struct Route<'s, 't> {
 }
 
 impl ProviderSet {
-    /// Build the set. Fails when two providers share an issuer.
+    /// Build the set. Fails when two providers share a name or an issuer, or two have none.
     pub fn new(entries: Vec<ProviderEntry>) -> Result<Self, PolicyError> {
+        let mut names = std::collections::HashSet::new();
+        if let Some(twice) = entries
+            .iter()
+            .map(|e| e.policy.provider())
+            .find(|id| !names.insert(*id))
+        {
+            return Err(PolicyError::DuplicateProvider(twice.to_string()));
+        }
         let policies: Vec<Policy> = entries.iter().map(|e| e.policy.clone()).collect();
-        let router = Router::new(&policies)?;
+        let router = IssuerIndex::new(&policies)?;
         Ok(ProviderSet { entries, router })
     }
 

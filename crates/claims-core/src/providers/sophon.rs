@@ -1,10 +1,14 @@
-//! Sophon (sophon.xyz) claims.
+//! Sophon (sophon.xyz): claims and policy.
+//!
+//! RS256, `iss` `https://auth.sophon.xyz`, `aud` the partner id, refresh tokens refused.
 
 use serde::Serialize;
+use crate::policy::required_setting;
+use crate::{Algorithm, Policy, PolicyError};
 
-use super::de::claims_deserialize;
-use super::{Audience, Extra, NumericDate, ProviderClaims};
-use crate::{Identity, Provider, VerifyError, Wallet};
+use crate::claims::de::claims_deserialize;
+use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
+use crate::{Identity, ProviderId, VerifyError, Wallet};
 
 /// The claims of a Sophon access token.
 ///
@@ -93,14 +97,12 @@ impl ProviderClaims for SophonClaims {
         &self.extra
     }
 
-    const PROVIDER: Provider = Provider::Sophon;
-    super::registered_fields!();
-    super::any_conversions!(Sophon);
+    crate::claims::registered_fields!();
 
     fn identity(&self) -> Result<Identity, VerifyError> {
         Ok(Identity {
-            provider: Provider::Sophon,
-            user_id: super::user_id(&[self.user_id.as_deref(), self.sub.as_deref()], "sub")?,
+            provider: ProviderId::SOPHON,
+            user_id: crate::claims::user_id(&[self.user_id.as_deref(), self.sub.as_deref()], "sub")?,
             email: None,
             wallets: self
                 .sub
@@ -110,7 +112,7 @@ impl ProviderClaims for SophonClaims {
                 .into_iter()
                 .collect(),
             issued_at: self.iat.map(|d| d.0),
-            expires_at: super::expiry(self.exp)?,
+            expires_at: crate::claims::expiry(self.exp)?,
         })
     }
 
@@ -121,4 +123,24 @@ impl ProviderClaims for SophonClaims {
     fn token_type(&self) -> Option<&str> {
         self.typ.as_deref()
     }
+}
+
+/// Sophon's issuer.
+pub const ISSUER: &str = "https://auth.sophon.xyz";
+
+impl Policy {
+    /// Sophon: RS256; `iss` `https://auth.sophon.xyz` (see [`Policy::with_issuers`]); `aud` must be
+    /// `partner_id`; refresh tokens (`typ` other than `access`) are refused.
+    pub fn sophon(partner_id: impl Into<String>) -> Result<Self, PolicyError> {
+        let partner_id = required_setting(partner_id.into(), "sophon.partner_id")?;
+        Ok(Policy::new::<SophonClaims>(ProviderId::SOPHON, &[Algorithm::RS256])?
+            .with_issuers([ISSUER])?
+            .with_audiences([partner_id])
+            .with_token_type("access"))
+    }
+}
+
+/// A description when a token looks like Sophon's (its issuer).
+pub fn recognise(iss: Option<&str>, _cty: Option<&str>) -> Option<String> {
+    (iss == Some(ISSUER)).then(|| format!("iss {ISSUER:?}"))
 }

@@ -1,4 +1,4 @@
-//! Step 2: pick the provider a token claims to come from, trusting nothing else in it.
+//! Step 2: pick the provider a token claims to come from, by its issuer, trusting nothing else in it.
 //!
 //! The choice uses only the unverified `iss`: an exact match against the issuers of the configured
 //! policies. A token without `iss` goes to the one configured provider that issues none (Para).
@@ -15,20 +15,20 @@ use crate::policy::{Policy, PolicyError};
 /// Picks the policy (by index) for a token.
 ///
 /// ```
-/// use claims_core::{Policy, Router};
+/// use claims_core::{IssuerIndex, Policy};
 /// let policies = [Policy::para(), Policy::sophon("partner").unwrap()];
-/// let router = Router::new(&policies).unwrap();
+/// let router = IssuerIndex::new(&policies).unwrap();
 /// assert_eq!(router.route_issuer(Some("https://auth.sophon.xyz")).unwrap(), 1);
 /// assert_eq!(router.route_issuer(None).unwrap(), 0);
 /// assert!(router.route_issuer(Some("https://evil.example")).is_err());
 /// ```
 #[derive(Debug, Clone)]
-pub struct Router {
+pub struct IssuerIndex {
     by_issuer: HashMap<String, usize>,
     issuerless: Option<usize>,
 }
 
-impl Router {
+impl IssuerIndex {
     /// Build the routing table. Two policies may not share an issuer, and at most one policy may
     /// be issuer-less.
     pub fn new(policies: &[Policy]) -> Result<Self, PolicyError> {
@@ -44,7 +44,7 @@ impl Router {
                 }
             }
         }
-        Ok(Router {
+        Ok(IssuerIndex {
             by_issuer,
             issuerless,
         })

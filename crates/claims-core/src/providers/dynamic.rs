@@ -1,11 +1,15 @@
-//! Dynamic (dynamic.xyz) claims, full and minified.
+//! Dynamic (dynamic.xyz): claims (full and minified) and policy.
+//!
+//! RS256, `iss` `app.dynamic(auth).xyz/<environment id>`, MFA-pending tokens refused.
 
 use serde::Serialize;
+use crate::policy::required_setting;
+use crate::{Algorithm, Policy, PolicyError};
 
-use super::de::claims_deserialize;
-use super::{Audience, Extra, NumericDate, ProviderClaims};
+use crate::claims::de::claims_deserialize;
+use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::identity::non_empty;
-use crate::{Identity, Provider, VerifyError, Wallet};
+use crate::{Identity, ProviderId, VerifyError, Wallet};
 
 /// The claims of a Dynamic token. Full tokens carry `verified_credentials` and the user's
 /// profile; minified tokens carry only ids and `verifiedCredentialsHashes`. Every optional member
@@ -201,9 +205,7 @@ impl ProviderClaims for DynamicClaims {
         &self.extra
     }
 
-    const PROVIDER: Provider = Provider::Dynamic;
-    super::registered_fields!();
-    super::any_conversions!(Dynamic);
+    crate::claims::registered_fields!();
 
     fn identity(&self) -> Result<Identity, VerifyError> {
         let mut wallets: Vec<Wallet> = self
@@ -231,16 +233,57 @@ impl ProviderClaims for DynamicClaims {
                 .and_then(|c| non_empty(c.email.as_deref()))
         });
         Ok(Identity {
-            provider: Provider::Dynamic,
-            user_id: super::user_id(&[self.sub.as_deref()], "sub")?,
+            provider: ProviderId::DYNAMIC,
+            user_id: crate::claims::user_id(&[self.sub.as_deref()], "sub")?,
             email: email.map(str::to_owned),
             wallets,
             issued_at: self.iat.map(|d| d.0),
-            expires_at: super::expiry(self.exp)?,
+            expires_at: crate::claims::expiry(self.exp)?,
         })
     }
 
     fn scope(&self) -> Option<&str> {
         self.scope.as_deref()
     }
+}
+
+/// The hosts Dynamic issues from (`iss` = `<host>/<environment id>`, no scheme).
+pub const ISSUER_HOSTS: [&str; 2] = ["app.dynamicauth.com", "app.dynamic.xyz"];
+/// Dynamic's scope meaning "MFA still pending".
+pub const ADDITIONAL_AUTH_SCOPE: &str = "requiresAdditionalAuth";
+
+impl Policy {
+    /// Dynamic: RS256; `iss` must be `app.dynamicauth.com/<environment_id>` or
+    /// `app.dynamic.xyz/<environment_id>`; `aud` checked when configured; `requiresAdditionalAuth`
+    /// in `scope` is refused (see [`Policy::allow_additional_auth`]).
+    pub fn dynamic(environment_id: impl Into<String>) -> Result<Self, PolicyError> {
+        let env = required_setting(environment_id.into(), "dynamic.environment_id")?;
+        Ok(Policy::new::<DynamicClaims>(ProviderId::DYNAMIC, &[Algorithm::RS256])?
+            .with_issuers(ISSUER_HOSTS.iter().map(|host| format!("{host}/{env}")))?
+            .with_forbidden_scopes([ADDITIONAL_AUTH_SCOPE]))
+    }
+
+    /// Accept (`true`) or refuse (`false`, Dynamic's default) tokens whose `scope` contains
+    /// `requiresAdditionalAuth` (Dynamic: MFA pending). Refusing works for every provider.
+    pub fn allow_additional_auth(self, allow: bool) -> Self {
+        let mut forbidden: Vec<String> = self
+            .forbidden_scopes()
+            .iter()
+            .filter(|s| *s != ADDITIONAL_AUTH_SCOPE)
+            .cloned()
+            .collect();
+        if !allow {
+            forbidden.push(ADDITIONAL_AUTH_SCOPE.to_owned());
+        }
+        self.with_forbidden_scopes(forbidden)
+    }
+}
+
+/// A description when a token looks like Dynamic's (`iss` `<host>/<environment id>`).
+pub fn recognise(iss: Option<&str>, _cty: Option<&str>) -> Option<String> {
+    let iss = iss?;
+    ISSUER_HOSTS
+        .iter()
+        .find_map(|host| iss.strip_prefix(host)?.strip_prefix('/'))
+        .map(|env| format!("environment {:?}", crate::error::shorten(env)))
 }

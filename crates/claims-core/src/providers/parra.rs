@@ -1,10 +1,16 @@
-//! Parra (parra.io) access-token claims.
+//! Parra (parra.io): access-token claims and policy.
+//!
+//! HS256 with API key secrets; `cty` `parra-fpa;v=1`; `iss` is the API key id and `sub` its
+//! tenant id. [`crate::parra_issuer`] mints these tokens.
 
 use serde::Serialize;
+use std::collections::HashMap;
 
-use super::de::claims_deserialize;
-use super::{Audience, Extra, NumericDate, ProviderClaims};
-use crate::{Identity, Provider, VerifyError};
+use crate::{Algorithm, Policy, PolicyError};
+
+use crate::claims::de::claims_deserialize;
+use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
+use crate::{Identity, ProviderId, VerifyError};
 
 /// The claims of a Parra access token.
 ///
@@ -76,18 +82,47 @@ impl ProviderClaims for ParraClaims {
         &self.extra
     }
 
-    const PROVIDER: Provider = Provider::Parra;
-    super::registered_fields!();
-    super::any_conversions!(Parra);
+    crate::claims::registered_fields!();
 
     fn identity(&self) -> Result<Identity, VerifyError> {
         Ok(Identity {
-            provider: Provider::Parra,
-            user_id: super::user_id(&[self.grants.identity.as_deref()], "grants.identity")?,
+            provider: ProviderId::PARRA,
+            user_id: crate::claims::user_id(&[self.grants.identity.as_deref()], "grants.identity")?,
             email: None,
             wallets: Vec::new(),
             issued_at: self.iat.map(|d| d.0),
-            expires_at: super::expiry(self.exp)?,
+            expires_at: crate::claims::expiry(self.exp)?,
         })
     }
+}
+
+/// Parra's `cty` header.
+pub const CONTENT_TYPE: &str = "parra-fpa;v=1";
+
+impl Policy {
+    /// Parra: HS256 (see [`Policy::with_algorithms`] for HS384/HS512); `cty` must be
+    /// `parra-fpa;v=1`; `iss` must be one of the API key ids and `sub` that key's tenant id.
+    /// `keys` yields `(api_key_id, tenant_id)`.
+    pub fn parra<I, K, T>(keys: I) -> Result<Self, PolicyError>
+    where
+        I: IntoIterator<Item = (K, T)>,
+        K: Into<String>,
+        T: Into<String>,
+    {
+        let subjects: HashMap<String, String> = keys
+            .into_iter()
+            .map(|(k, t)| (k.into(), t.into()))
+            .collect();
+        if subjects.is_empty() || subjects.keys().any(String::is_empty) {
+            return Err(PolicyError::Empty("parra.keys"));
+        }
+        Ok(Policy::new::<ParraClaims>(ProviderId::PARRA, &[Algorithm::HS256])?
+            .with_subjects_by_issuer(subjects)?
+            .with_content_type(CONTENT_TYPE))
+    }
+}
+
+/// A description when a token looks like Parra's (its `cty`).
+pub fn recognise(_iss: Option<&str>, cty: Option<&str>) -> Option<String> {
+    (cty == Some(CONTENT_TYPE)).then(|| format!("cty {CONTENT_TYPE:?}"))
 }

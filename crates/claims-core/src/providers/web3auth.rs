@@ -1,11 +1,16 @@
-//! Web3Auth (web3auth.io) identity-token claims.
+//! Web3Auth (web3auth.io): identity-token claims and policy.
+//!
+//! ES256, `iss` `https://api-auth.web3auth.io` (social logins) or `https://authjs.web3auth.io`
+//! (external wallets), `aud` the client id, `iat` required.
 
 use serde::Serialize;
+use crate::policy::required_setting;
+use crate::{Algorithm, Policy, PolicyError};
 
-use super::de::claims_deserialize;
-use super::{Audience, Extra, NumericDate, ProviderClaims};
+use crate::claims::de::claims_deserialize;
+use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::identity::non_empty;
-use crate::{Identity, Provider, VerifyError, Wallet};
+use crate::{Identity, ProviderId, VerifyError, Wallet};
 
 /// The claims of a Web3Auth identity token. There is no `sub`: the user is `userId` (newer
 /// tokens) or `verifierId`. PII (`email`, `name`, `profileImage`) may be switched off.
@@ -132,14 +137,12 @@ impl ProviderClaims for Web3AuthClaims {
         &self.extra
     }
 
-    const PROVIDER: Provider = Provider::Web3Auth;
-    super::registered_fields!();
-    super::any_conversions!(Web3Auth);
+    crate::claims::registered_fields!();
 
     fn identity(&self) -> Result<Identity, VerifyError> {
         Ok(Identity {
-            provider: Provider::Web3Auth,
-            user_id: super::user_id(
+            provider: ProviderId::WEB3AUTH,
+            user_id: crate::claims::user_id(
                 &[self.user_id.as_deref(), self.verifier_id.as_deref()],
                 "userId",
             )?,
@@ -157,7 +160,30 @@ impl ProviderClaims for Web3AuthClaims {
                 })
                 .collect(),
             issued_at: self.iat.map(|d| d.0),
-            expires_at: super::expiry(self.exp)?,
+            expires_at: crate::claims::expiry(self.exp)?,
         })
     }
+}
+
+/// Web3Auth's issuer for social logins (the default).
+pub const ISSUER: &str = "https://api-auth.web3auth.io";
+/// Web3Auth's issuer for external wallets.
+pub const EXTERNAL_WALLET_ISSUER: &str = "https://authjs.web3auth.io";
+
+impl Policy {
+    /// Web3Auth: ES256; `iss` `https://api-auth.web3auth.io` by default (see
+    /// [`Policy::with_issuers`]); `aud` must be `client_id`; `iat` required and not in the future.
+    pub fn web3auth(client_id: impl Into<String>) -> Result<Self, PolicyError> {
+        let client_id = required_setting(client_id.into(), "web3auth.client_id")?;
+        Ok(Policy::new::<Web3AuthClaims>(ProviderId::WEB3AUTH, &[Algorithm::ES256])?
+            .with_issuers([ISSUER])?
+            .with_audiences([client_id])
+            .with_iat_required(true))
+    }
+}
+
+/// A description when a token looks like Web3Auth's (one of its issuers).
+pub fn recognise(iss: Option<&str>, _cty: Option<&str>) -> Option<String> {
+    let iss = iss.filter(|i| *i == ISSUER || *i == EXTERNAL_WALLET_ISSUER)?;
+    Some(format!("iss {iss:?}"))
 }

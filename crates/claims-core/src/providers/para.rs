@@ -1,11 +1,15 @@
-//! Para (getpara.com) claims.
+//! Para (getpara.com): claims and policy.
+//!
+//! RS256 or ES256 (the key's type deciding), a JWKS per environment, no `iss`, `aud` only when
+//! configured.
 
 use serde::Serialize;
+use crate::{Algorithm, Policy};
 
-use super::de::claims_deserialize;
-use super::{Audience, Extra, NumericDate, ProviderClaims};
+use crate::claims::de::claims_deserialize;
+use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::identity::non_empty;
-use crate::{Identity, Provider, VerifyError, Wallet};
+use crate::{Identity, ProviderId, VerifyError, Wallet};
 
 /// The claims of a Para token (`issueJwt()`).
 ///
@@ -144,14 +148,12 @@ impl ProviderClaims for ParaClaims {
         &self.extra
     }
 
-    const PROVIDER: Provider = Provider::Para;
-    super::registered_fields!();
-    super::any_conversions!(Para);
+    crate::claims::registered_fields!();
 
     fn identity(&self) -> Result<Identity, VerifyError> {
         Ok(Identity {
-            provider: Provider::Para,
-            user_id: super::user_id(&[self.data.user_id.as_deref(), self.sub.as_deref()], "sub")?,
+            provider: ProviderId::PARA,
+            user_id: crate::claims::user_id(&[self.data.user_id.as_deref(), self.sub.as_deref()], "sub")?,
             email: non_empty(self.data.email.as_deref()).map(str::to_owned),
             wallets: self
                 .data
@@ -166,7 +168,26 @@ impl ProviderClaims for ParaClaims {
                 })
                 .collect(),
             issued_at: self.iat.map(|d| d.0),
-            expires_at: super::expiry(self.exp)?,
+            expires_at: crate::claims::expiry(self.exp)?,
         })
     }
+}
+
+impl Policy {
+    /// Para: RS256 or ES256, the key's type deciding (Para's docs name no algorithm; its one
+    /// public key set is RS256, and some integrations sign ES256); no `iss` is documented, so
+    /// none is required; `aud` checked only when configured ([`Policy::with_audiences`]: the
+    /// API key id).
+    pub fn para() -> Self {
+        Policy::with_fixed_algorithms::<ParaClaims>(ProviderId::PARA, ALGORITHMS)
+    }
+}
+
+/// Para's default algorithms.
+pub const ALGORITHMS: &[Algorithm] = &[Algorithm::RS256, Algorithm::ES256];
+
+/// A description when a token looks like Para's (no `iss`: Para is the issuer-less provider).
+pub fn recognise(iss: Option<&str>, _cty: Option<&str>) -> Option<String> {
+    iss.is_none()
+        .then(|| "no iss; para is the issuer-less provider".to_owned())
 }
