@@ -21,7 +21,7 @@ use axum::Json;
 use axum::Router;
 use axum::routing::get;
 use serde_json::Value;
-use wallet_auth::claims::Provider;
+use wallet_auth::claims::ProviderId;
 use wallet_auth::dev::DevIssuer;
 use wallet_auth::layer::{AuthConfig, AuthLayer, Authenticated, ParraTokenEndpoint};
 
@@ -203,7 +203,7 @@ async fn main() -> ExitCode {
             DevIssuer::default_state_path().display()
         );
         println!("  JWKS at {base_url}/.well-known/jwks.json");
-        match dev.token(Provider::Dynamic, None, wallet_auth::claims::now()) {
+        match dev.token(ProviderId::DYNAMIC, None, wallet_auth::claims::now()) {
             Ok(token) => {
                 println!("  a Dynamic-shaped token, valid for 2 hours:");
                 println!();

@@ -17,8 +17,8 @@ use support::{
 };
 use test_support::jwks_server::closed_url;
 use test_support::{RsaKey, sign};
-use wallet_auth::claims::Provider;
-use wallet_auth::layer::config::ParraIssuerConfig;
+use test_support::Provider;
+use wallet_auth::layer::AuthConfig;
 
 const INSUFFICIENT: &str = "Bearer error=\"insufficient_scope\", error_description=\"the token does not grant this access\"";
 
@@ -342,13 +342,11 @@ async fn wallet_proof_header() {
 #[tokio::test]
 async fn parra_endpoint_mints_a_token_that_verifies() {
     let h = Harness::start_with(|c| {
-        c.parra_issuer = Some(ParraIssuerConfig {
-            api_key_id: PARRA_KEY_ID.to_owned(),
-            secret: Some(PARRA_SECRET.to_owned()),
-            secret_env: None,
-            tenant_id: PARRA_TENANT.to_owned(),
-            ttl_secs: 3600,
-        });
+        c.parra_issuer = AuthConfig::from_toml_str(&format!(
+            "[parra_issuer]\napi_key_id = \"{PARRA_KEY_ID}\"\nsecret = \"{PARRA_SECRET}\"\ntenant_id = \"{PARRA_TENANT}\"\nttl_secs = 3600\n"
+        ))
+        .unwrap()
+        .parra_issuer;
     })
     .await;
     let url = format!("{}/v1/parra/auth/token", h.base);

@@ -17,7 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::{app, client, now};
-use wallet_auth::claims::Provider;
+use test_support::Provider;
 use wallet_auth::dev::{
     DEV_PARRA_KEY_ID, DEV_USER_EMAIL, DEV_USER_ID, DEV_WALLET_ADDRESS, DEV_WALLET_PUBLIC_KEY,
     DevIssuer,
@@ -74,7 +74,12 @@ async fn every_dev_token_verifies_with_the_dev_identity() {
         assert_eq!(res.status(), StatusCode::OK, "{provider}");
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["provider"], provider.as_str());
-        assert_eq!(body["user_id"], DEV_USER_ID, "{provider}");
+        let user_id = match provider {
+            // Privy's user ids are DIDs.
+            Provider::Privy => format!("did:privy:{DEV_USER_ID}"),
+            _ => DEV_USER_ID.to_owned(),
+        };
+        assert_eq!(body["user_id"], user_id, "{provider}");
         assert_eq!(body["claims"], payload(&token), "{provider}");
         let (email, wallets) = match provider {
             Provider::Parra => (Value::Null, json!([])),
@@ -86,7 +91,7 @@ async fn every_dev_token_verifies_with_the_dev_identity() {
                 json!(DEV_USER_EMAIL),
                 json!([{"chain": "secp256k1", "address": null, "public_key": DEV_WALLET_PUBLIC_KEY}]),
             ),
-            Provider::Para | Provider::Dynamic => (
+            Provider::Para | Provider::Dynamic | Provider::Privy => (
                 json!(DEV_USER_EMAIL),
                 json!([{"chain": "evm", "address": DEV_WALLET_ADDRESS, "public_key": null}]),
             ),

@@ -1,4 +1,4 @@
-//! End to end over HTTP, for each of the five providers: a real JWKS server on loopback, the real
+//! End to end over HTTP, for each of the six built-in providers: a real JWKS server on loopback, the real
 //! axum app behind the layer, a real HTTP client. A valid token gets 200 and the exact identity and
 //! claims in `/me`; every kind of bad token gets the exact status and `WWW-Authenticate` value.
 #![allow(
@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::{Harness, Keys, claims, expected_me, invalid_token, now, status_and_challenge};
 use test_support::{EcKey, Hmac, RsaKey, Signer, b64, sign_with_header, unsigned};
-use wallet_auth::claims::Provider;
+use test_support::Provider;
 
 /// One refusal case: a name, the token, the expected `error_description`.
 struct Case {
@@ -40,7 +40,7 @@ fn attacker(keys: &Keys, provider: Provider) -> Box<dyn Signer> {
         Provider::Para | Provider::Sophon | Provider::Dynamic => {
             Box::new(RsaKey::generate(&keys.rsa.kid))
         }
-        Provider::Web3Auth => Box::new(EcKey::generate(&keys.ec.kid)),
+        Provider::Web3Auth | Provider::Privy => Box::new(EcKey::generate(&keys.ec.kid)),
         Provider::Parra => Box::new(Hmac::hs256(b"not-the-parra-secret-0123456789abcdef")),
     }
 }
@@ -48,7 +48,7 @@ fn attacker(keys: &Keys, provider: Provider) -> Box<dyn Signer> {
 /// The JWK an attacker would embed (its public key).
 fn attacker_jwk(provider: Provider) -> Value {
     match provider {
-        Provider::Web3Auth => EcKey::generate("attacker").jwk(),
+        Provider::Web3Auth | Provider::Privy => EcKey::generate("attacker").jwk(),
         _ => RsaKey::generate("attacker").jwk(),
     }
 }
@@ -70,7 +70,7 @@ fn cases(keys: &Keys, provider: Provider) -> Vec<Case> {
 
     // Wrong audience; Parra has no `aud`: its counterpart is the tenant (`sub`).
     let (patch, description) = match provider {
-        Provider::Para | Provider::Sophon | Provider::Web3Auth => (
+        Provider::Para | Provider::Sophon | Provider::Web3Auth | Provider::Privy => (
             json!({"aud": "someone-else"}),
             "the token is not meant for this service",
         ),
@@ -122,7 +122,7 @@ fn cases(keys: &Keys, provider: Provider) -> Vec<Case> {
             h["alg"] = json!("HS256");
             sign_with_header(&Hmac::hs256(keys.rsa.spki_pem().as_bytes()), &h, &good)
         }
-        Provider::Web3Auth => {
+        Provider::Web3Auth | Provider::Privy => {
             let mut h = header.clone();
             h["alg"] = json!("HS256");
             sign_with_header(&Hmac::hs256(keys.ec.spki_pem().as_bytes()), &h, &good)
@@ -243,6 +243,11 @@ async fn dynamic() {
 #[tokio::test]
 async fn web3auth() {
     check_provider(Provider::Web3Auth).await;
+}
+
+#[tokio::test]
+async fn privy() {
+    check_provider(Provider::Privy).await;
 }
 
 #[tokio::test]

@@ -12,10 +12,11 @@ mod support;
 
 use axum::{Router, routing::get};
 use reqwest::StatusCode;
+use test_support::Provider;
 use support::{Keys, client, now, serve};
 use test_support::jwks_server::JwksServer;
 use wallet_auth::claims::{
-    DynamicClaims, ParaClaims, ParraClaims, Provider, SophonClaims, Web3AuthClaims,
+    DynamicClaims, ParaClaims, ParraClaims, SophonClaims, Web3AuthClaims,
 };
 use wallet_auth::layer::{AuthConfig, AuthLayer, Claims, Identity};
 

@@ -14,7 +14,7 @@ mod support;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::{Harness, claims, now, status_and_challenge};
-use wallet_auth::claims::Provider;
+use test_support::Provider;
 
 const INSUFFICIENT: &str = "Bearer error=\"insufficient_scope\", error_description=\"the token does not grant this access\"";
 

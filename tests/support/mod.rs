@@ -16,7 +16,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use test_support::jwks_server::JwksServer;
 use test_support::{EcKey, Hmac, RsaKey, Signer};
-use wallet_auth::claims::Provider;
+use test_support::Provider;
 use wallet_auth::layer::{
     AuthConfig, AuthLayer, Authenticated, Identity, ParraTokenEndpoint, WalletProof, require,
 };
@@ -39,6 +39,9 @@ pub const DYNAMIC_ENV: &str = "2762a57b-faa4-41ce-9f16-abff9300e2c9";
 pub const DYNAMIC_ORIGIN: &str = "https://app.example.com";
 /// `[web3auth] client_id`.
 pub const W3A_CLIENT: &str = "w3a-client-1";
+/// `[privy] app_id`.
+pub const PRIVY_APP: &str = "cm3privyapp0000000000001";
+pub const PRIVY_WALLET: &str = "0x3333333333333333333333333333333333333333";
 
 pub const PARA_WALLET: &str = "0xAbCdEf0123456789abcdef0123456789ABCDEF01";
 pub const SOPHON_WALLET: &str = "0x1111111111111111111111111111111111111111";
@@ -51,7 +54,7 @@ pub fn invalid_token(description: &str) -> String {
 }
 
 /// The keys the providers' tokens are signed with: one RSA key (Para, Sophon, Dynamic), one
-/// P-256 key (Web3Auth), the Parra secret.
+/// P-256 key (Web3Auth, Privy), the Parra secret.
 pub struct Keys {
     pub rsa: RsaKey,
     pub ec: EcKey,
@@ -76,7 +79,7 @@ impl Keys {
     pub fn signer(&self, provider: Provider) -> &dyn Signer {
         match provider {
             Provider::Para | Provider::Sophon | Provider::Dynamic => &self.rsa,
-            Provider::Web3Auth => &self.ec,
+            Provider::Web3Auth | Provider::Privy => &self.ec,
             Provider::Parra => &self.parra,
         }
     }
@@ -164,6 +167,19 @@ pub fn claims(provider: Provider, now: i64) -> Value {
             "email": "w3a@example.com",
             "wallets": [{"public_key": W3A_APP_KEY, "type": "web3auth_app_key", "curve": "secp256k1"}],
         }),
+        // An identity token: `linked_accounts` is a string holding a JSON array.
+        Provider::Privy => json!({
+            "iss": "privy.io",
+            "aud": PRIVY_APP,
+            "sub": "did:privy:cm3user0000000000000001",
+            "iat": now,
+            "exp": now + 3600,
+            "linked_accounts": json!([
+                {"type": "email", "address": "privy@example.com", "lv": now},
+                {"type": "wallet", "address": PRIVY_WALLET, "chain_type": "ethereum",
+                 "wallet_client_type": "privy", "lv": now},
+            ]).to_string(),
+        }),
     }
 }
 
@@ -191,6 +207,11 @@ pub fn expected_me(provider: Provider, claims: &Value) -> Value {
             json!("w3a@example.com"),
             json!([{"chain": "secp256k1", "address": null, "public_key": W3A_APP_KEY}]),
         ),
+        Provider::Privy => (
+            "did:privy:cm3user0000000000000001",
+            json!("privy@example.com"),
+            json!([{"chain": "evm", "address": PRIVY_WALLET, "public_key": null}]),
+        ),
     };
     json!({
         "provider": provider.as_str(),
@@ -201,7 +222,7 @@ pub fn expected_me(provider: Provider, claims: &Value) -> Value {
     })
 }
 
-/// The test configuration: all five providers, every key set at `jwks_url`.
+/// The test configuration: all six built-in providers, every key set at `jwks_url`.
 pub fn config(jwks_url: &str) -> AuthConfig {
     AuthConfig::from_toml_str(&config_toml(jwks_url)).unwrap()
 }
@@ -236,6 +257,10 @@ pub fn config_toml(jwks_url: &str) -> String {
 
         [web3auth]
         client_id = "{W3A_CLIENT}"
+        jwks_url = "{jwks_url}"
+
+        [privy]
+        app_id = "{PRIVY_APP}"
         jwks_url = "{jwks_url}"
         "#
     )
@@ -298,7 +323,7 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// The default: all five providers, required mode, keys prefetched.
+    /// The default: all six built-in providers, required mode, keys prefetched.
     pub async fn start() -> Self {
         Self::start_with(|_| {}).await
     }

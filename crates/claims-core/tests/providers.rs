@@ -57,7 +57,7 @@ fn para_valid_token_gives_exact_identity() {
     assert_eq!(
         v.identity,
         Identity {
-            provider: Provider::Para,
+            provider: ProviderId::PARA,
             user_id: "d5358219-38d3-4650-91a8-e338131d1c5e".into(),
             email: Some("email@example.com".into()),
             wallets: vec![
@@ -144,7 +144,7 @@ fn parra_token_minted_by_parra_issuer_verifies() {
     let key = DecodingKey::from_secret(b"super secret bytes");
     let v = check::<ParraClaims>(&parra_policy(), &token, &key).unwrap();
     assert_eq!(v.identity.user_id, "user|123");
-    assert_eq!(v.identity.provider, Provider::Parra);
+    assert_eq!(v.identity.provider, ProviderId::PARRA);
     assert_eq!(v.claims.iss.as_deref(), Some("key-1"));
     assert_eq!(v.claims.sub.as_deref(), Some("tenant-1"));
     assert_eq!(
@@ -303,7 +303,7 @@ fn sophon_valid_token_gives_exact_identity() {
     assert_eq!(
         v.identity,
         Identity {
-            provider: Provider::Sophon,
+            provider: ProviderId::SOPHON,
             user_id: "9b4f7c1e-user".into(),
             email: None,
             wallets: vec![Wallet {
@@ -423,7 +423,7 @@ fn dynamic_valid_token_gives_exact_identity() {
     assert_eq!(
         v.identity,
         Identity {
-            provider: Provider::Dynamic,
+            provider: ProviderId::DYNAMIC,
             user_id: "d261ee91-8ea0-4949-b8bb-b6ab4f712a49".into(),
             email: Some("john@example.com".into()),
             wallets: vec![Wallet {
@@ -852,7 +852,7 @@ fn router_picks_provider_by_issuer_only() {
         Policy::dynamic(ENV).unwrap(),
         Policy::web3auth("c").unwrap(),
     ];
-    let router = Router::new(&policies).unwrap();
+    let router = IssuerIndex::new(&policies).unwrap();
     let key = RsaKey::generate("k");
     let route = |claims: Value| {
         let t = sign(&key, &claims);
@@ -882,13 +882,13 @@ fn router_picks_provider_by_issuer_only() {
         VerifyError::Malformed(Malformed::Json(Part::Payload))
     );
     // Without Para, an issuer-less token goes nowhere.
-    let router = Router::new(&policies[1..]).unwrap();
+    let router = IssuerIndex::new(&policies[1..]).unwrap();
     assert_eq!(
         router.route_issuer(None).unwrap_err(),
         VerifyError::UnknownIssuer(None)
     );
     // With a single provider, an unknown issuer is still refused by routing (before any key).
-    let router = Router::new(&policies[3..4]).unwrap();
+    let router = IssuerIndex::new(&policies[3..4]).unwrap();
     assert_eq!(
         router
             .route(
@@ -901,7 +901,7 @@ fn router_picks_provider_by_issuer_only() {
     // Two providers may not share an issuer.
     let dup = [Policy::sophon("a").unwrap(), Policy::sophon("b").unwrap()];
     assert_eq!(
-        Router::new(&dup).unwrap_err(),
+        IssuerIndex::new(&dup).unwrap_err(),
         PolicyError::DuplicateIssuer("https://auth.sophon.xyz".into())
     );
 }
@@ -948,8 +948,8 @@ fn claims_type_must_match_policy_provider() {
         )
         .unwrap_err(),
         VerifyError::ProviderMismatch {
-            policy: Provider::Sophon,
-            claims: Provider::Dynamic
+            policy: "claims_core::providers::sophon::SophonClaims",
+            claims: "claims_core::providers::dynamic::DynamicClaims"
         }
     );
 }
@@ -964,7 +964,7 @@ fn verify_parsed_any_dispatches_by_provider() {
     let v = p
         .verify_parsed_any(&token, alg, &key.decoding_key(), NOW)
         .unwrap();
-    assert_eq!(v.claims.provider(), Provider::Sophon);
+    assert_eq!(v.claims.provider(), &ProviderId::SOPHON);
     assert_eq!(
         v.claims.get::<SophonClaims>().unwrap().user_id.as_deref(),
         Some("9b4f7c1e-user")

@@ -864,7 +864,7 @@ fn routing_never_widens_what_is_accepted() {
         Policy::sophon("p").unwrap(),
         Policy::dynamic("env-1").unwrap(),
     ];
-    let router = Router::new(&policies).unwrap();
+    let router = IssuerIndex::new(&policies).unwrap();
     let claims =
         json!({"iss": "app.dynamicauth.com/env-1", "sub": "u", "iat": NOW, "exp": NOW + 600});
     let token = sign(&sophon_key, &claims);

@@ -298,3 +298,82 @@ pub fn pem(label: &str, der: &[u8]) -> String {
     out.push_str(&format!("-----END {label}-----\n"));
     out
 }
+
+/// The built-in providers as an enum, for tests that go through each of them (`match`, loops).
+/// The library names providers by [`claims_core::ProviderId`]; this converts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Provider {
+    /// Para
+    Para,
+    /// Parra
+    Parra,
+    /// Sophon
+    Sophon,
+    /// Dynamic
+    Dynamic,
+    /// Web3Auth
+    Web3Auth,
+    /// Privy
+    Privy,
+}
+
+impl Provider {
+    /// Every built-in provider.
+    pub const ALL: [Provider; 6] = [
+        Provider::Para,
+        Provider::Parra,
+        Provider::Sophon,
+        Provider::Dynamic,
+        Provider::Web3Auth,
+        Provider::Privy,
+    ];
+
+    /// The library's id.
+    pub fn id(self) -> claims_core::ProviderId {
+        use claims_core::ProviderId;
+        match self {
+            Provider::Para => ProviderId::PARA,
+            Provider::Parra => ProviderId::PARRA,
+            Provider::Sophon => ProviderId::SOPHON,
+            Provider::Dynamic => ProviderId::DYNAMIC,
+            Provider::Web3Auth => ProviderId::WEB3AUTH,
+            Provider::Privy => ProviderId::PRIVY,
+        }
+    }
+
+    /// The name (`web3auth`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Para => "para",
+            Provider::Parra => "parra",
+            Provider::Sophon => "sophon",
+            Provider::Dynamic => "dynamic",
+            Provider::Web3Auth => "web3auth",
+            Provider::Privy => "privy",
+        }
+    }
+}
+
+impl AsRef<str> for Provider {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<Provider> for claims_core::ProviderId {
+    fn from(p: Provider) -> Self {
+        p.id()
+    }
+}
+
+impl PartialEq<Provider> for claims_core::ProviderId {
+    fn eq(&self, other: &Provider) -> bool {
+        self.as_str() == other.as_str()
+    }
+}

@@ -116,6 +116,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use crate::claims::*;
+    use crate::providers::*;
 
     /// Every member a type models, under its JSON name: each must land in its field (nothing in
     /// `extra`) and serialize back under the same name.

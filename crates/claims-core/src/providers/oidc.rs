@@ -24,7 +24,7 @@ pub const DEFAULT_ALGORITHMS: &[Algorithm] = &[Algorithm::RS256];
 ///   "permissions":["read:me"]}"#).unwrap();
 /// assert_eq!(c.identity().unwrap().user_id, "auth0|42");
 /// assert_eq!(c.identity().unwrap().email.as_deref(), Some("a@example.com"));
-/// assert_eq!(c.extra["permissions"][0], "read:me");
+/// assert_eq!(c.extra.get("permissions").unwrap()[0], "read:me");
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OidcClaims {
