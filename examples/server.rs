@@ -181,7 +181,11 @@ async fn main() -> ExitCode {
 
     // Warm the key cache only now: in development mode the keys are served by this server.
     if config.jwks.prefetch {
-        layer.verifier().prefetch().await;
+        // A discovery document naming another issuer is a configuration error: refuse to start.
+        if let Err(e) = layer.verifier().start().await {
+            server.abort();
+            return config_error(e);
+        }
         if !layer.verifier().is_ready() {
             eprintln!(
                 "server: warning: some key sets could not be fetched yet; their tokens get 503 until they can"

@@ -16,7 +16,7 @@ use test_support::Provider;
 use support::{Keys, client, now, serve};
 use test_support::jwks_server::JwksServer;
 use wallet_auth::claims::{
-    DynamicClaims, ParaClaims, ParraClaims, SophonClaims, Web3AuthClaims,
+    DynamicClaims, OidcClaims, ParaClaims, ParraClaims, PrivyClaims, SophonClaims, Web3AuthClaims,
 };
 use wallet_auth::layer::{AuthConfig, AuthLayer, Claims, Identity};
 
@@ -163,6 +163,58 @@ async fn readme_setups_work() -> Result<(), Box<dyn std::error::Error>> {
         (StatusCode::OK, "Some(\"w3a-user-1\")".to_owned())
     );
 
+    // Privy
+    let config = AuthConfig::from_toml_str(&loopback(
+        &jwks,
+        &format!("[privy]\napp_id = \"{}\"", support::PRIVY_APP),
+    ))?;
+    let layer = AuthLayer::from_config(&config)?;
+    let app: Router = Router::new()
+        .route(
+            "/me",
+            get(|Claims(c): Claims<PrivyClaims>| async move { format!("{:?}", c.sub) }),
+        )
+        .layer(layer);
+    assert_eq!(
+        get_me(app, &keys.valid(Provider::Privy)).await,
+        (
+            StatusCode::OK,
+            "Some(\"did:privy:cm3user0000000000000001\")".to_owned()
+        )
+    );
+
+    // Any OpenID Connect issuer, with discovery: the README's table with the issuer moved to
+    // loopback, where a discovery document names the key set.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let issuer = format!("http://{}/", listener.local_addr()?);
+    let doc = serde_json::json!({"issuer": issuer, "jwks_uri": jwks.url()});
+    let issuer_app = Router::new().route(
+        "/.well-known/openid-configuration",
+        get(move || {
+            let doc = doc.clone();
+            async move { axum::Json(doc) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, issuer_app).await });
+    let readme = "[[oidc]]\nname = \"auth0\"\nissuer = \"https://example.eu.auth0.com/\"\naudience = \"https://api.example.com\"\ndiscovery = true";
+    let table = readme.replace("https://example.eu.auth0.com/", &issuer);
+    let config = AuthConfig::from_toml_str(&format!("[jwks]\nallow_http = true\n\n{table}"))?;
+    let layer = AuthLayer::from_config(&config)?;
+    let app: Router = Router::new()
+        .route(
+            "/me",
+            get(|Claims(c): Claims<OidcClaims>| async move { format!("{:?}", c.sub) }),
+        )
+        .layer(layer);
+    let token = test_support::sign(
+        &keys.rsa,
+        &serde_json::json!({"iss": issuer, "aud": "https://api.example.com", "sub": "auth0|42", "exp": now() + 600}),
+    );
+    assert_eq!(
+        get_me(app, &token).await,
+        (StatusCode::OK, "Some(\"auth0|42\")".to_owned())
+    );
+
     // Any of them, from a file.
     let path = std::env::temp_dir().join(format!("wallet-auth-readme-{}.toml", std::process::id()));
     std::fs::write(&path, support::config_toml(&jwks.url()))?;
@@ -179,6 +231,7 @@ async fn readme_setups_work() -> Result<(), Box<dyn std::error::Error>> {
         (Provider::Sophon, "sophon-user-1"),
         (Provider::Dynamic, "dyn-user-1"),
         (Provider::Web3Auth, "w3a-user-1"),
+        (Provider::Privy, "did:privy:cm3user0000000000000001"),
     ] {
         let res = client()
             .get(format!("{base}/me"))
@@ -189,4 +242,36 @@ async fn readme_setups_work() -> Result<(), Box<dyn std::error::Error>> {
         assert_eq!(res.text().await?, user, "{provider}");
     }
     Ok(())
+}
+
+/// The README's `## Configuration` block, exactly as written, is a valid configuration.
+#[test]
+fn readme_configuration_block_parses_as_written() {
+    let readme = include_str!("../README.md");
+    let section = readme.split("## Configuration").nth(1).unwrap();
+    let block = section
+        .split("```toml\n")
+        .nth(1)
+        .unwrap()
+        .split("\n```")
+        .next()
+        .unwrap();
+    let config = AuthConfig::from_toml_str(block).unwrap();
+    assert_eq!(config.jwks.ttl_secs, 600);
+    assert_eq!(config.token.cookie.as_deref(), Some("DYNAMIC_JWT_TOKEN"));
+    assert_eq!(config.privy.as_ref().unwrap().app_id, "...");
+    let oidc = &config.oidc[0];
+    assert_eq!(oidc.name, "auth0");
+    assert_eq!(oidc.issuer, "https://example.eu.auth0.com/");
+    assert_eq!(oidc.required_scopes, ["read:me"]);
+    assert_eq!(oidc.algorithms.as_deref(), Some(&["RS256".to_owned()][..]));
+    assert!(!oidc.discovery);
+    assert_eq!(
+        config.para.as_ref().unwrap().algorithms.as_deref(),
+        Some(&["RS256".to_owned(), "ES256".to_owned()][..])
+    );
+    assert_eq!(
+        config.providers().iter().map(|p| p.id().to_string()).collect::<Vec<_>>(),
+        ["para", "parra", "sophon", "dynamic", "web3auth", "privy", "auth0"]
+    );
 }

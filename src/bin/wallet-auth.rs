@@ -72,7 +72,7 @@ enum Command {
     },
     /// Mint a token from the development issuer (local testing only; never trusted in production).
     DevToken {
-        /// The provider whose token shape to mint: para, parra, sophon, dynamic or web3auth.
+        /// The provider whose token shape to mint: para, parra, sophon, dynamic, web3auth or privy.
         #[arg(long, default_value = "para")]
         provider: String,
         /// Extra claims as a JSON object, merged over the defaults (a null member removes one).

@@ -10,6 +10,8 @@
 )]
 
 #[cfg(feature = "server")]
+pub mod discovery_server;
+#[cfg(feature = "server")]
 pub mod jwks_server;
 mod jwt_key;
 

@@ -10,7 +10,9 @@ use wallet_auth::claims::{
     Algorithm, AlgorithmFamily, DEFAULT_MAX_TOKEN_BYTES, Malformed, Part, UnverifiedToken,
     VerifyError, verify_signature,
 };
-use wallet_auth::jwks::{DEFAULT_MAX_KEYS, JwksCache, JwksSource, KeyError, parse_jwks};
+use wallet_auth::jwks::{
+    DEFAULT_MAX_KEYS, DiscoveryError, JwksCache, JwksSource, KeyError, parse_jwks,
+};
 use wallet_auth::layer::{AuthConfig, AuthError, KeySource, Verifier};
 
 use crate::output::{Failure, print_json, refused, usage, warn};
@@ -35,6 +37,7 @@ fn verify_with_config(path: &Path, token: &str, now: i64) -> Result<(), Failure>
         .build_verifier()
         .map_err(|e| usage(format!("config: {e}")))?;
     let auth = runtime()?.block_on(async {
+        discover(&verifier, token).await?;
         match verifier.verify_at(token, now).await {
             Ok(auth) => Ok(auth),
             Err(error) => Err(refused(describe(&verifier, token, &error).await)),
@@ -52,6 +55,31 @@ fn verify_with_config(path: &Path, token: &str, now: i64) -> Result<(), Failure>
     }))
 }
 
+/// For a token of an `[[oidc]]` issuer with `discovery = true`: fetch its discovery document
+/// first, so that one naming another issuer is a configuration error (exit 2) and one that cannot
+/// be fetched is named in the refusal (exit 1).
+async fn discover(verifier: &Verifier, token: &str) -> Result<(), Failure> {
+    let Some(discovered) = UnverifiedToken::parse(token, verifier.max_token_bytes())
+        .ok()
+        .and_then(|parsed| match &verifier.providers().route(&parsed).ok()?.entry.keys {
+            KeySource::Discovered(d) => Some(d.clone()),
+            _ => None,
+        })
+    else {
+        return Ok(());
+    };
+    match discovered.refresh().await {
+        Ok(_) => Ok(()),
+        Err(e @ (DiscoveryError::IssuerMismatch { .. } | DiscoveryError::JwksUri(_))) => Err(
+            usage(format!("config: {} ({}): {e}", discovered.issuer(), discovered.url())),
+        ),
+        Err(e) => Err(refused(format!(
+            "the issuer's keys cannot be found: {} ({e})",
+            discovered.url()
+        ))),
+    }
+}
+
 /// The JWKS source the layer used for `token`, when its provider's keys come from one.
 fn source_for(verifier: &Verifier, token: &str) -> Option<JwksSource> {
     let parsed = UnverifiedToken::parse(token, verifier.max_token_bytes()).ok()?;
@@ -63,6 +91,7 @@ fn source_for(verifier: &Verifier, token: &str) -> Option<JwksSource> {
             .as_deref()
             .and_then(|iss| by_issuer.get(iss))
             .cloned(),
+        KeySource::Discovered(discovered) => discovered.jwks(),
         _ => None,
     }
 }
