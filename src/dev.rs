@@ -97,7 +97,9 @@ pub enum DevError {
     #[error("crypto failure: {0}")]
     Crypto(&'static str),
     /// No built-in provider has this name.
-    #[error("no development tokens for provider {0:?} (expected para, parra, sophon, dynamic, web3auth or privy)")]
+    #[error(
+        "no development tokens for provider {0:?} (expected para, parra, sophon, dynamic, web3auth or privy)"
+    )]
     UnknownProvider(String),
     /// A provider's development token uses an algorithm the issuer has no key for.
     #[error("no development key for {0}")]
@@ -431,6 +433,18 @@ tenant_id = "{DEV_PARRA_TENANT_ID}"
                 }
             }
         }
+        self.sign(alg, content_type, &claims)
+    }
+
+    /// Sign any `claims` with this issuer's key for `alg` (RS256: the RSA key, ES256: the
+    /// P-256 key, HS256: the Parra secret), with `cty` in the header when given: tokens of a
+    /// provider of your own for a development server trusting [`DevIssuer::jwks`].
+    pub fn sign(
+        &self,
+        alg: Algorithm,
+        content_type: Option<&str>,
+        claims: &Value,
+    ) -> Result<String, DevError> {
         let mut header = match alg {
             Algorithm::RS256 => json!({"alg": "RS256", "typ": "JWT", "kid": self.rsa_kid}),
             Algorithm::ES256 => json!({"alg": "ES256", "typ": "JWT", "kid": self.ec_kid}),
@@ -556,11 +570,7 @@ mod tests {
     fn extra_merges_and_null_removes() {
         let dev = DevIssuer::generate();
         let token = dev
-            .token(
-                "sophon",
-                Some(&json!({"scope": "", "sid": null})),
-                100,
-            )
+            .token("sophon", Some(&json!({"scope": "", "sid": null})), 100)
             .unwrap();
         let payload = token.split('.').nth(1).unwrap();
         let claims: Value =

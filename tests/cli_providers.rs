@@ -38,7 +38,10 @@ fn serve_issuer(jwks: Value, issuer_override: Option<&str>) -> (SocketAddr, Stri
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             let app = Router::new()
-                .route("/jwks", get(move || async move { axum::Json(jwks.clone()) }))
+                .route(
+                    "/jwks",
+                    get(move || async move { axum::Json(jwks.clone()) }),
+                )
                 .route(
                     "/.well-known/openid-configuration",
                     get(move || async move { axum::Json(doc.clone()) }),
@@ -54,7 +57,7 @@ fn verify_with_a_config_handles_privy_and_oidc() {
     let privy_key = EcKey::generate("privy-1");
     let oidc_key = RsaKey::generate("oidc-1");
     let (privy, _) = serve_issuer(jwks(&[privy_key.jwk()]), None);
-    let (oidc, issuer) = serve_issuer(jwks(&[oidc_key.jwk()]), None);
+    let (_, issuer) = serve_issuer(jwks(&[oidc_key.jwk()]), None);
     let dir = scratch("cli-providers");
     let config = write(
         &dir,
@@ -109,7 +112,10 @@ discovery = true
     );
     assert_eq!(
         failed(&run(&["verify", "--config", &config, &forged])),
-        (1, "error: algorithm ES256 is not allowed for this provider".into())
+        (
+            1,
+            "error: algorithm ES256 is not allowed for this provider".into()
+        )
     );
 }
 
@@ -147,7 +153,13 @@ fn dev_token_mints_every_builtin_provider() {
     let state = dir.join("state.json");
     let state = state.to_str().unwrap();
     for provider in Provider::ALL {
-        let o = run(&["dev-token", "--provider", provider.as_str(), "--state", state]);
+        let o = run(&[
+            "dev-token",
+            "--provider",
+            provider.as_str(),
+            "--state",
+            state,
+        ]);
         assert_eq!(o.status.code(), Some(0), "{provider}: {}", err(&o));
         let token = out(&o).trim().to_owned();
         let s = out(&run(&["inspect", &token]));
@@ -170,8 +182,9 @@ fn inspect_names_generic_issuers() {
         s.contains("provider: generic issuer (iss \"https://example.eu.auth0.com/\" matches no built-in provider: an [[oidc]] issuer, a parra API key id, or your own provider)"),
         "{s}"
     );
-    let privy = sign(&key, &json!({"iss": "privy.io", "sub": "u", "exp": now() + 60}));
-    assert!(
-        out(&run(&["inspect", &privy])).contains("provider: privy (iss \"privy.io\")")
+    let privy = sign(
+        &key,
+        &json!({"iss": "privy.io", "sub": "u", "exp": now() + 60}),
     );
+    assert!(out(&run(&["inspect", &privy])).contains("provider: privy (iss \"privy.io\")"));
 }

@@ -15,9 +15,9 @@ use support::{
     DYNAMIC_WALLET, Harness, PARA_WALLET, PARRA_KEY_ID, PARRA_SECRET, PARRA_TENANT, claims,
     expected_me, invalid_token, now, status_and_challenge,
 };
+use test_support::Provider;
 use test_support::jwks_server::closed_url;
 use test_support::{RsaKey, sign};
-use test_support::Provider;
 use wallet_auth::layer::AuthConfig;
 
 const INSUFFICIENT: &str = "Bearer error=\"insufficient_scope\", error_description=\"the token does not grant this access\"";

@@ -13,8 +13,8 @@ mod support;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::{Harness, Keys, claims, expected_me, invalid_token, now, status_and_challenge};
-use test_support::{EcKey, Hmac, RsaKey, Signer, b64, sign_with_header, unsigned};
 use test_support::Provider;
+use test_support::{EcKey, Hmac, RsaKey, Signer, b64, sign_with_header, unsigned};
 
 /// One refusal case: a name, the token, the expected `error_description`.
 struct Case {

@@ -12,8 +12,8 @@ mod support;
 
 use axum::{Router, routing::get};
 use reqwest::StatusCode;
-use test_support::Provider;
 use support::{Keys, client, now, serve};
+use test_support::Provider;
 use test_support::jwks_server::JwksServer;
 use wallet_auth::claims::{
     DynamicClaims, OidcClaims, ParaClaims, ParraClaims, PrivyClaims, SophonClaims, Web3AuthClaims,
@@ -271,7 +271,13 @@ fn readme_configuration_block_parses_as_written() {
         Some(&["RS256".to_owned(), "ES256".to_owned()][..])
     );
     assert_eq!(
-        config.providers().iter().map(|p| p.id().to_string()).collect::<Vec<_>>(),
-        ["para", "parra", "sophon", "dynamic", "web3auth", "privy", "auth0"]
+        config
+            .providers()
+            .iter()
+            .map(|p| p.id().to_string())
+            .collect::<Vec<_>>(),
+        [
+            "para", "parra", "sophon", "dynamic", "web3auth", "privy", "auth0"
+        ]
     );
 }

@@ -1,7 +1,9 @@
-//! Rules that hold for every provider: `required_scopes` in each provider's table is enforced for
-//! that provider (read from `scope`, space-separated, or `scp`, an array), and Para accepts RS256
-//! and ES256, the key's type deciding. Real parts: a JWKS server on loopback, real keys, tokens
-//! signed with them, the app served over HTTP.
+//! Rules that hold for every provider — the six built-in ones and an `[[oidc]]` issuer: the
+//! common table rules `required_scopes` (read from `scope`, space-separated, or `scp`, an array),
+//! `algorithms` (a subset of what the provider's keys verify) and `extra_issuers` (where the
+//! provider has an issuer to add to), plus Para's RS256-or-ES256 and Privy's `privy-token` cookie.
+//! Real parts: a JWKS server on loopback, real keys, tokens signed with them, the app served over
+//! HTTP.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,22 +15,134 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{Harness, claims, now, status_and_challenge};
-use test_support::Provider;
+use support::{Harness, Keys, PARRA_SECRET, claims, expected_me, now, status_and_challenge};
+use test_support::{Hmac, Provider};
+use wallet_auth::layer::AuthConfig;
 
 const INSUFFICIENT: &str = "Bearer error=\"insufficient_scope\", error_description=\"the token does not grant this access\"";
 
-const PROVIDERS: [Provider; 5] = [
-    Provider::Para,
-    Provider::Parra,
-    Provider::Sophon,
-    Provider::Dynamic,
-    Provider::Web3Auth,
+/// The `[[oidc]]` issuer added to the harness's six built-in providers.
+const OIDC_NAME: &str = "corp-sso";
+const OIDC_ISSUER: &str = "https://sso.corp.example/";
+const OIDC_AUD: &str = "api://orders";
+
+/// A provider the rules are tested on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Builtin(Provider),
+    /// The `[[oidc]]` table [`OIDC_NAME`] (RS256 by default).
+    Oidc,
+}
+
+const TARGETS: [Target; 7] = [
+    Target::Builtin(Provider::Para),
+    Target::Builtin(Provider::Parra),
+    Target::Builtin(Provider::Sophon),
+    Target::Builtin(Provider::Dynamic),
+    Target::Builtin(Provider::Web3Auth),
+    Target::Builtin(Provider::Privy),
+    Target::Oidc,
 ];
 
-/// `claims` of `provider` with its `scope`/`scp` members replaced by `grant`'s.
-fn with_grant(provider: Provider, grant: &Value) -> Value {
-    let mut c = claims(provider, now());
+/// The common rules of one provider's table, to edit.
+struct Rules<'a> {
+    required_scopes: &'a mut Vec<String>,
+    algorithms: &'a mut Option<Vec<String>>,
+    extra_issuers: &'a mut Vec<String>,
+}
+
+impl Target {
+    /// The provider id (`Identity.provider`, the `/me` answer's `provider`).
+    fn name(self) -> &'static str {
+        match self {
+            Target::Builtin(p) => p.as_str(),
+            Target::Oidc => OIDC_NAME,
+        }
+    }
+
+    /// Realistic claims of this provider, issued at `now`.
+    fn claims(self, now: i64) -> Value {
+        match self {
+            Target::Builtin(p) => claims(p, now),
+            Target::Oidc => json!({
+                "iss": OIDC_ISSUER,
+                "aud": [OIDC_AUD, "https://sso.corp.example/userinfo"],
+                "sub": "corp|8d1f",
+                "email": "ada@corp.example",
+                "azp": "orders-web",
+                "iat": now,
+                "exp": now + 900,
+            }),
+        }
+    }
+
+    /// `claims` signed as this provider signs them.
+    fn token(self, keys: &Keys, claims: &Value) -> String {
+        match self {
+            Target::Builtin(p) => keys.token(p, claims),
+            Target::Oidc => test_support::sign(&keys.rsa, claims),
+        }
+    }
+
+    /// `claims` signed with `alg` (RS256: the RSA key, ES256: the P-256 key, HS*: the Parra
+    /// secret under Parra's header), whatever the provider's own algorithm.
+    fn token_with(self, keys: &Keys, alg: &'static str, claims: &Value) -> String {
+        match alg {
+            "RS256" => test_support::sign(&keys.rsa, claims),
+            "ES256" => test_support::sign(&keys.ec, claims),
+            hs => {
+                let hmac = Hmac {
+                    alg: hs,
+                    secret: PARRA_SECRET.as_bytes().to_vec(),
+                };
+                let header = json!({"alg": hs, "typ": "JWT", "cty": "parra-fpa;v=1"});
+                test_support::sign_with_header(&hmac, &header, claims)
+            }
+        }
+    }
+
+    /// This provider's table's common rules in `c`.
+    fn rules(self, c: &mut AuthConfig) -> Rules<'_> {
+        macro_rules! rules_of {
+            ($table:expr) => {{
+                let t = $table.unwrap();
+                Rules {
+                    required_scopes: &mut t.required_scopes,
+                    algorithms: &mut t.algorithms,
+                    extra_issuers: &mut t.extra_issuers,
+                }
+            }};
+        }
+        match self {
+            Target::Builtin(Provider::Para) => rules_of!(c.para.as_mut()),
+            Target::Builtin(Provider::Parra) => rules_of!(c.parra.as_mut()),
+            Target::Builtin(Provider::Sophon) => rules_of!(c.sophon.as_mut()),
+            Target::Builtin(Provider::Dynamic) => rules_of!(c.dynamic.as_mut()),
+            Target::Builtin(Provider::Web3Auth) => rules_of!(c.web3auth.as_mut()),
+            Target::Builtin(Provider::Privy) => rules_of!(c.privy.as_mut()),
+            Target::Oidc => rules_of!(c.oidc.first_mut()),
+        }
+    }
+}
+
+/// The harness's six built-in providers plus the `[[oidc]]` table (its key set on the same JWKS
+/// server), with `edit` applied.
+async fn start(edit: impl FnOnce(&mut AuthConfig)) -> Harness {
+    Harness::start_with(|c| {
+        let jwks_url = c.privy.as_ref().unwrap().jwks_url.clone().unwrap();
+        let oidc = format!(
+            "[[oidc]]\nname = \"{OIDC_NAME}\"\nissuer = \"{OIDC_ISSUER}\"\n\
+             audience = \"{OIDC_AUD}\"\njwks_url = \"{jwks_url}\"\n"
+        );
+        c.oidc = AuthConfig::from_toml_str(&oidc).unwrap().oidc;
+        edit(c);
+    })
+    .await
+}
+
+/// `claims` of `target` with its `scope`/`scp` members replaced by `grant`'s.
+fn with_grant(target: Target, grant: &Value) -> Value {
+    let mut c = target.claims(now());
     let object = c.as_object_mut().unwrap();
     object.remove("scope");
     object.remove("scp");
@@ -38,18 +152,41 @@ fn with_grant(provider: Provider, grant: &Value) -> Value {
     c
 }
 
+/// `build_verifier`'s error for `c`, as text.
+fn build_error(c: &AuthConfig) -> String {
+    c.build_verifier().map(|_| ()).unwrap_err().to_string()
+}
+
+/// `refused(table)`: the error of building a verifier from the TOML `table`.
+fn refused(table: &str) -> String {
+    AuthConfig::from_toml_str(table)
+        .and_then(|c| c.build_verifier().map(|_| ()))
+        .unwrap_err()
+        .to_string()
+}
+
+#[tokio::test]
+async fn every_provider_answers_its_valid_token() {
+    let h = start(|_| {}).await;
+    for target in TARGETS {
+        let res = h
+            .get("/me", Some(&target.token(&h.keys, &target.claims(now()))))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{target:?}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["provider"], target.name(), "{target:?}");
+    }
+}
+
 #[tokio::test]
 async fn required_scopes_hold_for_every_provider() {
-    let scopes = vec!["read:me".to_owned()];
-    let h = Harness::start_with(|c| {
-        c.para.as_mut().unwrap().required_scopes = scopes.clone();
-        c.parra.as_mut().unwrap().required_scopes = scopes.clone();
-        c.sophon.as_mut().unwrap().required_scopes = scopes.clone();
-        c.dynamic.as_mut().unwrap().required_scopes = scopes.clone();
-        c.web3auth.as_mut().unwrap().required_scopes = scopes.clone();
+    let h = start(|c| {
+        for target in TARGETS {
+            *target.rules(c).required_scopes = vec!["read:me".to_owned()];
+        }
     })
     .await;
-    for provider in PROVIDERS {
+    for target in TARGETS {
         let cases = [
             (json!({}), StatusCode::FORBIDDEN),
             (json!({"scope": "openid read:mine"}), StatusCode::FORBIDDEN),
@@ -58,24 +195,42 @@ async fn required_scopes_hold_for_every_provider() {
                 StatusCode::FORBIDDEN,
             ),
             (json!({"scope": ["read:me"]}), StatusCode::FORBIDDEN),
+            (json!({"scp": "read:me"}), StatusCode::FORBIDDEN),
             (json!({"scope": "openid read:me"}), StatusCode::OK),
             (json!({"scp": ["openid", "read:me"]}), StatusCode::OK),
         ];
         for (grant, expected) in cases {
-            let token = h.keys.token(provider, &with_grant(provider, &grant));
+            let token = target.token(&h.keys, &with_grant(target, &grant));
             let res = h.get("/me", Some(&token)).await;
             let (status, challenge) = status_and_challenge(&res);
             // Dynamic and Sophon model `scope` as a string: an array there is a malformed claim.
-            let typed_scope = matches!(provider, Provider::Dynamic | Provider::Sophon);
+            let typed_scope = matches!(
+                target,
+                Target::Builtin(Provider::Dynamic | Provider::Sophon)
+            );
             if grant.get("scope").is_some_and(Value::is_array) && typed_scope {
-                assert_eq!(status, StatusCode::UNAUTHORIZED, "{provider:?} {grant}");
+                assert_eq!(
+                    (status, challenge),
+                    (
+                        StatusCode::UNAUTHORIZED,
+                        Some(support::invalid_token("the token's claims are invalid"))
+                    ),
+                    "{target:?} {grant}"
+                );
                 continue;
             }
-            assert_eq!(status, expected, "{provider:?} {grant}");
+            assert_eq!(status, expected, "{target:?} {grant}");
             if expected == StatusCode::FORBIDDEN {
-                assert_eq!(challenge.as_deref(), Some(INSUFFICIENT), "{provider:?}");
+                assert_eq!(challenge.as_deref(), Some(INSUFFICIENT), "{target:?}");
                 let body: Value = res.json().await.unwrap();
-                assert_eq!(body["error"], "insufficient_scope");
+                assert_eq!(
+                    body,
+                    json!({"error": "insufficient_scope", "error_description": "the token does not grant this access"}),
+                    "{target:?}"
+                );
+            } else {
+                let body: Value = res.json().await.unwrap();
+                assert_eq!(body["provider"], target.name(), "{target:?}");
             }
         }
     }
@@ -83,13 +238,37 @@ async fn required_scopes_hold_for_every_provider() {
 
 #[tokio::test]
 async fn without_required_scopes_no_scope_is_needed() {
-    let h = Harness::start().await;
-    for provider in PROVIDERS {
-        let token = h.keys.token(provider, &with_grant(provider, &json!({})));
+    let h = start(|_| {}).await;
+    for target in TARGETS {
+        let token = target.token(&h.keys, &with_grant(target, &json!({})));
         assert_eq!(
             h.get("/me", Some(&token)).await.status(),
             StatusCode::OK,
-            "{provider:?}"
+            "{target:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn required_scopes_must_be_single_words() {
+    for target in TARGETS {
+        let mut c = support::config("http://127.0.0.1:9/jwks.json");
+        c.oidc = AuthConfig::from_toml_str(&format!(
+            "[[oidc]]\nname = \"{OIDC_NAME}\"\nissuer = \"{OIDC_ISSUER}\"\n\
+             audience = \"{OIDC_AUD}\"\njwks_url = \"http://127.0.0.1:9/jwks.json\"\n"
+        ))
+        .unwrap()
+        .oidc;
+        *target.rules(&mut c).required_scopes = vec!["read me".to_owned()];
+        let table = match target {
+            Target::Builtin(p) => p.as_str().to_owned(),
+            Target::Oidc => "oidc[0]".to_owned(),
+        };
+        assert_eq!(
+            build_error(&c),
+            format!(
+                "{table}.required_scopes: \"read me\" is not a scope (one non-empty word each)"
+            )
         );
     }
 }
@@ -125,35 +304,55 @@ async fn para_accepts_rs256_and_es256_the_key_type_deciding() {
     );
 }
 
-/// `algorithms` in a provider's table narrows what it accepts; a name its keys cannot verify is
-/// a configuration error naming the key.
+/// `algorithms` in each provider's table replaces what it accepts (a subset of what its keys can
+/// verify): a token signed with an algorithm in the list passes, one outside it is refused.
 #[tokio::test]
-async fn algorithms_narrow_each_provider_and_unverifiable_ones_are_refused_at_start() {
-    let h = Harness::start_with(|c| {
-        c.para.as_mut().unwrap().algorithms = Some(vec!["ES256".to_owned()]);
+async fn algorithms_narrow_every_provider() {
+    // (target, `algorithms`, a token algorithm outside it that the provider accepts by default).
+    let cases = [
+        (Target::Builtin(Provider::Para), "ES256", "RS256"),
+        (Target::Builtin(Provider::Parra), "HS512", "HS256"),
+        (Target::Builtin(Provider::Sophon), "ES256", "RS256"),
+        (Target::Builtin(Provider::Dynamic), "ES256", "RS256"),
+        (Target::Builtin(Provider::Web3Auth), "RS256", "ES256"),
+        // Privy's keys verify ES256 only: the one subset is ES256 itself.
+        (Target::Builtin(Provider::Privy), "ES256", "RS256"),
+        (Target::Oidc, "ES256", "RS256"),
+    ];
+    let h = start(|c| {
+        for (target, alg, _) in cases {
+            *target.rules(c).algorithms = Some(vec![alg.to_owned()]);
+        }
     })
     .await;
-    let para = claims(Provider::Para, now());
-    let es256 = test_support::sign(&h.keys.ec, &para);
-    assert_eq!(h.get("/me", Some(&es256)).await.status(), StatusCode::OK);
-    let rs256 = test_support::sign(&h.keys.rsa, &para);
-    let res = h.get("/me", Some(&rs256)).await;
-    assert_eq!(
-        status_and_challenge(&res),
-        (
-            StatusCode::UNAUTHORIZED,
-            Some(support::invalid_token(
-                "the token's algorithm is not accepted"
-            ))
-        )
-    );
+    for (target, alg, outside) in cases {
+        let c = target.claims(now());
+        let res = h
+            .get("/me", Some(&target.token_with(&h.keys, alg, &c)))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{target:?} {alg}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["provider"], target.name(), "{target:?}");
 
-    let refused = |table: &str| {
-        wallet_auth::layer::AuthConfig::from_toml_str(table)
-            .and_then(|c| c.build_verifier().map(|_| ()))
-            .unwrap_err()
-            .to_string()
-    };
+        let res = h
+            .get("/me", Some(&target.token_with(&h.keys, outside, &c)))
+            .await;
+        assert_eq!(
+            status_and_challenge(&res),
+            (
+                StatusCode::UNAUTHORIZED,
+                Some(support::invalid_token(
+                    "the token's algorithm is not accepted"
+                ))
+            ),
+            "{target:?} {outside}"
+        );
+    }
+}
+
+/// An algorithm a provider's keys cannot verify is a configuration error naming the key.
+#[tokio::test]
+async fn algorithms_a_provider_cannot_verify_are_refused_at_start() {
     let public_key = "RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384 or EdDSA";
     assert_eq!(
         refused("[para]\nalgorithms = [\"HS256\"]\n"),
@@ -178,44 +377,143 @@ async fn algorithms_narrow_each_provider_and_unverifiable_ones_are_refused_at_st
         "dynamic.algorithms: \"ES256\" is not RS256, RS384, RS512, PS256, PS384 or PS512"
     );
     assert_eq!(
+        refused("[web3auth]\nclient_id = \"c\"\nalgorithms = [\"HS256\"]\n"),
+        format!("web3auth.algorithms: \"HS256\" is not {public_key}")
+    );
+    assert_eq!(
+        refused("[privy]\napp_id = \"a\"\nalgorithms = [\"RS256\"]\n"),
+        "privy.algorithms: \"RS256\" is not ES256"
+    );
+    assert_eq!(
+        refused(
+            "[[oidc]]\nname = \"corp\"\nissuer = \"https://sso.corp.example/\"\naudience = \"api\"\n\
+             jwks_url = \"https://sso.corp.example/jwks\"\nalgorithms = [\"HS256\"]\n"
+        ),
+        format!("oidc[0].algorithms: \"HS256\" is not {public_key}")
+    );
+    assert_eq!(
         refused("[para]\nalgorithms = []\n"),
         "para.algorithms: the allowed algorithms must be non-empty and must not mix HMAC with public-key algorithms"
     );
 }
 
-/// `extra_issuers` adds exact issuers to the fixed-issuer providers (for Dynamic, each must end in
-/// `/<environment_id>`: a custom domain); other issuers stay refused.
+/// `extra_issuers` adds exact issuers to every provider with a fixed issuer (for Dynamic, each
+/// must end in `/<environment_id>`: a custom domain); the provider's own issuer still passes and
+/// any other issuer stays refused.
 #[tokio::test]
 async fn extra_issuers_are_accepted_and_nothing_else() {
-    let custom = format!("auth.example.com/{}", support::DYNAMIC_ENV);
-    let h = Harness::start_with(|c| {
-        c.dynamic.as_mut().unwrap().extra_issuers = vec![custom.clone()];
-        c.sophon.as_mut().unwrap().extra_issuers = vec!["https://auth.staging.example".to_owned()];
+    let dynamic_custom = format!("auth.example.com/{}", support::DYNAMIC_ENV);
+    let extra = [
+        (
+            Target::Builtin(Provider::Sophon),
+            "https://auth.staging.example",
+        ),
+        (Target::Builtin(Provider::Dynamic), dynamic_custom.as_str()),
+        (
+            Target::Builtin(Provider::Web3Auth),
+            "https://auth.w3a.staging.example",
+        ),
+        (
+            Target::Builtin(Provider::Privy),
+            "auth.privy.staging.example",
+        ),
+        (Target::Oidc, "https://sso2.corp.example/"),
+    ];
+    let h = start(|c| {
+        for (target, iss) in extra {
+            *target.rules(c).extra_issuers = vec![iss.to_owned()];
+        }
     })
     .await;
-    for (provider, iss, expected) in [
-        (Provider::Dynamic, custom.as_str(), StatusCode::OK),
-        (
-            Provider::Sophon,
-            "https://auth.staging.example",
-            StatusCode::OK,
-        ),
-        (
-            Provider::Sophon,
-            "https://auth.other.example",
-            StatusCode::UNAUTHORIZED,
-        ),
-    ] {
-        let mut c = claims(provider, now());
-        c["iss"] = json!(iss);
-        let res = h.get("/me", Some(&h.keys.token(provider, &c))).await;
-        assert_eq!(res.status(), expected, "{provider:?} {iss}");
-        if expected == StatusCode::OK {
-            let body: Value = res.json().await.unwrap();
-            assert_eq!(body["provider"], format!("{provider:?}").to_lowercase());
+    for (target, iss) in extra {
+        let own = target.claims(now())["iss"].clone();
+        for (iss, expected) in [
+            (json!(iss), StatusCode::OK),
+            (own, StatusCode::OK),
+            (json!(format!("{iss}.other")), StatusCode::UNAUTHORIZED),
+        ] {
+            let mut c = target.claims(now());
+            c["iss"] = iss.clone();
+            let res = h.get("/me", Some(&target.token(&h.keys, &c))).await;
+            if expected == StatusCode::OK {
+                assert_eq!(res.status(), expected, "{target:?} {iss}");
+                let body: Value = res.json().await.unwrap();
+                assert_eq!(body["provider"], target.name(), "{target:?} {iss}");
+                assert_eq!(body["claims"]["iss"], iss, "{target:?}");
+            } else {
+                assert_eq!(
+                    status_and_challenge(&res),
+                    (
+                        StatusCode::UNAUTHORIZED,
+                        Some(support::invalid_token("the token's issuer is not accepted"))
+                    ),
+                    "{target:?} {iss}"
+                );
+            }
         }
     }
-    let e = wallet_auth::layer::AuthConfig::from_toml_str(
+    // One provider's extra issuer is not another's: a Privy token naming Sophon's extra issuer
+    // is verified under Sophon's policy (RS256), and fails there.
+    let mut c = claims(Provider::Privy, now());
+    c["iss"] = json!("https://auth.staging.example");
+    let res = h.get("/me", Some(&h.keys.token(Provider::Privy, &c))).await;
+    assert_eq!(
+        status_and_challenge(&res),
+        (
+            StatusCode::UNAUTHORIZED,
+            Some(support::invalid_token(
+                "the token's algorithm is not accepted"
+            ))
+        )
+    );
+}
+
+/// Para has no issuer and Parra's issuers are its API key ids: `extra_issuers` is refused there
+/// at start-up, with the reason. Dynamic's must end in `/<environment_id>`; none may be empty.
+#[tokio::test]
+async fn extra_issuers_are_refused_where_they_cannot_apply() {
+    let jwks_url = "http://127.0.0.1:9/jwks.json";
+    let cases = [
+        (
+            Target::Builtin(Provider::Para),
+            "https://auth.para.example",
+            "para.extra_issuers: Para's tokens carry no iss, so there is no issuer to add to",
+        ),
+        (
+            Target::Builtin(Provider::Parra),
+            "parra-key-2",
+            "parra.extra_issuers: Parra's issuers are its API key ids: add a [[parra.keys]] entry instead",
+        ),
+        (
+            Target::Builtin(Provider::Dynamic),
+            "auth.example.com/another-env",
+            "dynamic.extra_issuers: \"auth.example.com/another-env\" must end in \"/2762a57b-faa4-41ce-9f16-abff9300e2c9\"",
+        ),
+        (
+            Target::Builtin(Provider::Privy),
+            "",
+            "privy.extra_issuers: \"\" must not be empty",
+        ),
+        (
+            Target::Builtin(Provider::Sophon),
+            "",
+            "sophon.extra_issuers: \"\" must not be empty",
+        ),
+    ];
+    for (target, iss, message) in cases {
+        let mut c = support::config(jwks_url);
+        *target.rules(&mut c).extra_issuers = vec![iss.to_owned()];
+        assert_eq!(build_error(&c), message, "{target:?}");
+    }
+    // An extra issuer another provider already has.
+    let mut c = support::config(jwks_url);
+    *Target::Builtin(Provider::Privy).rules(&mut c).extra_issuers =
+        vec!["https://auth.sophon.xyz".to_owned()];
+    assert_eq!(
+        build_error(&c),
+        "config: two providers are configured with the issuer \"https://auth.sophon.xyz\""
+    );
+    let e = AuthConfig::from_toml_str(
         "[dynamic]\nenvironment_id = \"env-1\"\nextra_issuers = [\"auth.example.com/env-2\"]\n",
     )
     .and_then(|c| c.build_verifier().map(|_| ()))
@@ -224,4 +522,137 @@ async fn extra_issuers_are_accepted_and_nothing_else() {
         e.to_string(),
         "dynamic.extra_issuers: \"auth.example.com/env-2\" must end in \"/env-1\""
     );
+}
+
+/// Privy's client SDK keeps the access token in the `privy-token` cookie: with
+/// `[token] cookie = "privy-token"` the layer reads it there.
+#[tokio::test]
+async fn privy_tokens_are_read_from_the_privy_token_cookie() {
+    assert_eq!(
+        wallet_auth::claims::providers::privy::ACCESS_TOKEN_COOKIE,
+        "privy-token"
+    );
+    let h = start(|c| {
+        c.token = AuthConfig::from_toml_str("[token]\ncookie = \"privy-token\"\n")
+            .unwrap()
+            .token;
+    })
+    .await;
+    let with_cookie = |cookie: String| {
+        h.client
+            .get(format!("{}/me", h.base))
+            .header("cookie", cookie)
+            .send()
+    };
+
+    // An identity token: the exact identity.
+    let identity_claims = claims(Provider::Privy, now());
+    let identity_token = h.keys.token(Provider::Privy, &identity_claims);
+    let res = with_cookie(format!("privy-session=t; privy-token={identity_token}"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        expected_me(Provider::Privy, &identity_claims)
+    );
+
+    // An access token (sid, no linked accounts): the user, no email, no wallets.
+    let now = now();
+    let access_claims = json!({
+        "sid": "cm3session00000000000001",
+        "iss": "privy.io",
+        "iat": now,
+        "aud": support::PRIVY_APP,
+        "sub": "did:privy:cm3user0000000000000001",
+        "exp": now + 3600,
+    });
+    let access_token = h.keys.token(Provider::Privy, &access_claims);
+    let res = with_cookie(format!("privy-token={access_token}"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({
+            "provider": "privy",
+            "user_id": "did:privy:cm3user0000000000000001",
+            "email": null,
+            "wallets": [],
+            "claims": access_claims,
+        })
+    );
+
+    // The identity token's own cookie is not read; an expired token in the cookie is refused.
+    let res = with_cookie(format!("privy-id-token={identity_token}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_challenge(&res),
+        (StatusCode::UNAUTHORIZED, Some("Bearer".to_owned()))
+    );
+    let mut expired = access_claims.clone();
+    expired["exp"] = json!(now - 3600);
+    let res = with_cookie(format!(
+        "privy-token={}",
+        h.keys.token(Provider::Privy, &expired)
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        status_and_challenge(&res),
+        (
+            StatusCode::UNAUTHORIZED,
+            Some(support::invalid_token("the token has expired"))
+        )
+    );
+
+    // The cookie and a bearer token that differ: refused as ambiguous.
+    let res = h
+        .client
+        .get(format!("{}/me", h.base))
+        .header("cookie", format!("privy-token={access_token}"))
+        .bearer_auth(&identity_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_challenge(&res),
+        (
+            StatusCode::BAD_REQUEST,
+            Some(
+                "Bearer error=\"invalid_request\", error_description=\"more than one token in the request\""
+                    .to_owned()
+            )
+        )
+    );
+}
+
+#[tokio::test]
+async fn privy_access_tokens_only_refuses_identity_tokens() {
+    let h = start(|c| c.privy.as_mut().unwrap().access_tokens_only = true).await;
+    let identity = claims(Provider::Privy, now());
+    let res = h
+        .get("/me", Some(&h.keys.token(Provider::Privy, &identity)))
+        .await;
+    assert_eq!(
+        status_and_challenge(&res),
+        (
+            StatusCode::UNAUTHORIZED,
+            Some(
+                "Bearer error=\"invalid_token\", error_description=\"the token's claims are invalid\""
+                    .to_owned()
+            )
+        )
+    );
+    let mut access = identity.clone();
+    access["sid"] = json!("cm3session0000000000001");
+    access.as_object_mut().unwrap().remove("linked_accounts");
+    let res = h
+        .get("/me", Some(&h.keys.token(Provider::Privy, &access)))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["claims"]["sid"], "cm3session0000000000001");
+    assert_eq!(body["user_id"], "did:privy:cm3user0000000000000001");
 }

@@ -1,15 +1,15 @@
 //! Token parsing and routing with arbitrary bytes: `UnverifiedToken::parse`, `Header::check`,
-//! the unverified `iss`, and the `Router` over every provider's policy. Must never panic.
+//! the unverified `iss`, and the `IssuerIndex` over every provider's policy. Must never panic.
 #![no_main]
 
 use std::sync::OnceLock;
 
-use claims_core::{Router, UnverifiedToken};
+use claims_core::{IssuerIndex, UnverifiedToken};
 use libfuzzer_sys::fuzz_target;
 
-fn router() -> &'static Router {
-    static ROUTER: OnceLock<Router> = OnceLock::new();
-    ROUTER.get_or_init(|| Router::new(&wallet_auth_fuzz::policies()).expect("router"))
+fn router() -> &'static IssuerIndex {
+    static ROUTER: OnceLock<IssuerIndex> = OnceLock::new();
+    ROUTER.get_or_init(|| IssuerIndex::new(&wallet_auth_fuzz::policies()).expect("router"))
 }
 
 fuzz_target!(|data: &[u8]| {

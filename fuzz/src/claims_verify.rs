@@ -45,12 +45,12 @@ use aws_lc_rs::hmac;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claims_core::{
-    Algorithm, DynamicClaims, Identity, Malformed, ParaClaims, ParraClaims, Part, Policy, Provider,
+    Algorithm, DynamicClaims, Identity, Malformed, ParaClaims, ParraClaims, Part, Policy,
     ProviderClaims, SophonClaims, VerifyError, VerifyingKey, Web3AuthClaims, check_validity_window,
     verify,
 };
 
-use crate::{NOW, PARRA_KEYS, policies};
+use crate::{NOW, PARRA_KEYS, Provider, policies};
 
 /// The HMAC secret every token of this target is signed with.
 pub const SECRET: &[u8] = b"claims_verify fuzz secret, not a real key";
@@ -137,7 +137,7 @@ fn world() -> &'static World {
     static WORLD: OnceLock<World> = OnceLock::new();
     WORLD.get_or_init(|| {
         let policies = policies().map(|p| {
-            if p.provider() == Provider::Parra {
+            if Provider::of(p.provider()) == Provider::Parra {
                 p
             } else {
                 p.with_algorithms(&[Algorithm::HS256])
@@ -149,7 +149,7 @@ fn world() -> &'static World {
             .map(|p| {
                 std::iter::once(Variant::Normal)
                     .chain(Variant::SPECIAL)
-                    .map(|v| URL_SAFE_NO_PAD.encode(header_json(p.provider(), v)))
+                    .map(|v| URL_SAFE_NO_PAD.encode(header_json(Provider::of(p.provider()), v)))
                     .collect()
             })
             .collect();
@@ -239,7 +239,7 @@ pub fn run(data: &[u8]) -> Option<Result<Identity, VerifyError>> {
     };
     let policy = policies.get(p)?;
     let token = token(w, p, v, payload);
-    Some(match policy.provider() {
+    Some(match Provider::of(policy.provider()) {
         Provider::Para => check::<ParaClaims>(w, policy, v, &token),
         Provider::Parra => check::<ParraClaims>(w, policy, v, &token),
         Provider::Sophon => check::<SophonClaims>(w, policy, v, &token),
@@ -250,30 +250,37 @@ pub fn run(data: &[u8]) -> Option<Result<Identity, VerifyError>> {
 
 /// The documented user-id rule of each provider: the first non-empty candidate.
 trait UserIdRule {
+    /// The provider whose tokens these claims are.
+    const PROVIDER: Provider;
     fn user_id_candidates(&self) -> [Option<&str>; 2];
 }
 
 impl UserIdRule for ParaClaims {
+    const PROVIDER: Provider = Provider::Para;
     fn user_id_candidates(&self) -> [Option<&str>; 2] {
         [self.data.user_id.as_deref(), self.sub.as_deref()]
     }
 }
 impl UserIdRule for ParraClaims {
+    const PROVIDER: Provider = Provider::Parra;
     fn user_id_candidates(&self) -> [Option<&str>; 2] {
         [self.grants.identity.as_deref(), None]
     }
 }
 impl UserIdRule for SophonClaims {
+    const PROVIDER: Provider = Provider::Sophon;
     fn user_id_candidates(&self) -> [Option<&str>; 2] {
         [self.user_id.as_deref(), self.sub.as_deref()]
     }
 }
 impl UserIdRule for DynamicClaims {
+    const PROVIDER: Provider = Provider::Dynamic;
     fn user_id_candidates(&self) -> [Option<&str>; 2] {
         [self.sub.as_deref(), None]
     }
 }
 impl UserIdRule for Web3AuthClaims {
+    const PROVIDER: Provider = Provider::Web3Auth;
     fn user_id_candidates(&self) -> [Option<&str>; 2] {
         [self.user_id.as_deref(), self.verifier_id.as_deref()]
     }
@@ -307,7 +314,7 @@ where
 }
 
 /// A refusal must be the variation's own error, or a claims-stage error for a good header.
-fn refused<C: ProviderClaims>(policy: &Policy, v: Variant, e: &VerifyError) {
+fn refused<C: ProviderClaims + UserIdRule>(policy: &Policy, v: Variant, e: &VerifyError) {
     let _ = (e.to_string(), e.reason());
     let expected = match v {
         Variant::Hs384 => Some(VerifyError::AlgorithmNotAllowed(Algorithm::HS384)),
@@ -403,7 +410,7 @@ fn accepted<C: ProviderClaims + PartialEq + UserIdRule>(
         assert!(claims.has_granted_scope(scope), "{scope} not granted");
     }
 
-    assert_eq!(identity.provider, C::PROVIDER);
+    assert_eq!(Provider::of(&identity.provider), C::PROVIDER);
     let user_id = claims
         .user_id_candidates()
         .into_iter()

@@ -21,7 +21,7 @@
 use std::sync::OnceLock;
 
 use auth_layer::{AuthConfig, AuthLayer};
-use claims_core::Provider;
+use crate::Provider;
 
 /// The most environment variables one input sets.
 pub const MAX_ENV: usize = 8;
@@ -96,7 +96,7 @@ pub fn run(data: &[u8]) -> Outcome {
     ];
     let mut built = [false; 5];
     for entry in verifier.providers().entries() {
-        let i = match entry.policy.provider() {
+        let i = match Provider::of(entry.policy.provider()) {
             Provider::Para => 0,
             Provider::Parra => 1,
             Provider::Sophon => 2,

@@ -9,7 +9,42 @@
 pub mod claims_verify;
 pub mod config_toml;
 
-use claims_core::Policy;
+use claims_core::{Policy, ProviderId};
+
+/// The providers these targets cover, in [`policies`] order (the library names providers by
+/// [`ProviderId`]; the targets match on this).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    /// Para
+    Para,
+    /// Parra
+    Parra,
+    /// Sophon
+    Sophon,
+    /// Dynamic
+    Dynamic,
+    /// Web3Auth
+    Web3Auth,
+}
+
+impl Provider {
+    /// The provider of a policy built by [`policies`].
+    ///
+    /// # Panics
+    ///
+    /// For a provider [`policies`] does not build.
+    #[allow(clippy::panic)]
+    pub fn of(id: &ProviderId) -> Self {
+        match id.as_str() {
+            "para" => Provider::Para,
+            "parra" => Provider::Parra,
+            "sophon" => Provider::Sophon,
+            "dynamic" => Provider::Dynamic,
+            "web3auth" => Provider::Web3Auth,
+            other => panic!("no fuzz policy for {other}"),
+        }
+    }
+}
 
 /// The verification time of the claims fixtures (`NOW` in `claims-core/tests/providers.rs`).
 pub const NOW: i64 = 1_750_000_000;
@@ -22,8 +57,9 @@ pub const DYNAMIC_ENV: &str = "fb6dd9d1-09f5-43c3-8a8c-eab6e44c37f9";
 /// Web3Auth: the client id (`aud`).
 pub const WEB3AUTH_CLIENT: &str = "BJp5VGbuhg_mUA-client";
 
-/// The five providers' production policies (default settings), in [`claims_core::Provider`]
-/// order: Para, Parra, Sophon, Dynamic, Web3Auth.
+/// Five providers' production policies (default settings), in [`Provider`] order: Para, Parra,
+/// Sophon, Dynamic, Web3Auth. (Privy and `[[oidc]]` issuers use the same rules as Web3Auth and
+/// Sophon: a fixed issuer, a required audience, a public-key algorithm.)
 ///
 /// # Panics
 ///

@@ -14,9 +14,9 @@ use axum::Router;
 use axum::routing::get;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use test_support::Provider;
 use test_support::jwks_server::JwksServer;
 use test_support::{EcKey, Hmac, RsaKey, Signer};
-use test_support::Provider;
 use wallet_auth::layer::{
     AuthConfig, AuthLayer, Authenticated, Identity, ParraTokenEndpoint, WalletProof, require,
 };

@@ -106,9 +106,9 @@ impl AuthError {
                     "no key for this token"
                 }
                 VerifyError::InvalidSignature => "the token's signature is invalid",
-                VerifyError::InvalidClaim { .. } | VerifyError::MissingClaim(_) => {
-                    "the token's claims are invalid"
-                }
+                VerifyError::InvalidClaim { .. }
+                | VerifyError::MissingClaim(_)
+                | VerifyError::MissingConfiguredClaim(_) => "the token's claims are invalid",
                 VerifyError::Expired { .. } => "the token has expired",
                 VerifyError::NotYetValid { .. } => "the token is not valid yet",
                 VerifyError::IssuedInFuture { .. } => "the token was issued in the future",

@@ -59,9 +59,9 @@ pub use error::{AuthError, RejectionClass};
 pub use extract::{Claims, ExtractRejection, Identity, WalletProof};
 pub use key_source::{FoundKey, KeySource};
 pub use layer::{AuthLayer, Mode};
-pub use provider::{Provider, ProviderEntry};
 #[cfg(feature = "axum")]
 pub use parra_endpoint::{PARRA_TOKEN_PATH, ParraTokenEndpoint};
+pub use provider::{Provider, ProviderEntry};
 pub use rejection::{DefaultRejection, OnRejection, Rejection, RejectionBody};
 pub use require::RequireLayer;
 pub use service::AuthService;

@@ -16,8 +16,8 @@ use jwks_cache::JwksCache;
 use tracing::Instrument as _;
 
 use crate::authenticated::Authenticated;
-use crate::error::AuthError;
 use crate::config::ConfigError;
+use crate::error::AuthError;
 use crate::key_source::KeySource;
 use crate::provider::ProviderEntry;
 use crate::routing::ProviderSet;

@@ -169,8 +169,9 @@ pub enum VerifyError {
         /// The claims type asked for.
         claims: &'static str,
     },
-    /// The claim the configuration names as the user id is absent or empty.
-    #[error("missing or empty claim {0:?} (the configured user id claim)")]
+    /// A claim the policy requires by name (the configured user id claim, or a required claim
+    /// such as Privy's `sid`) is absent, `null` or empty.
+    #[error("missing claim {0:?}")]
     MissingConfiguredClaim(String),
 }
 

@@ -40,7 +40,7 @@ pub mod token_checks;
 pub mod verifying_key;
 
 pub use algorithm::{Algorithm, AlgorithmFamily, UnknownAlgorithm};
-pub use claims::{AnyClaims, Audience, NumericDate, ProviderClaims, Registered};
+pub use claims::{AnyClaims, Audience, Extra, NumericDate, ProviderClaims, Registered};
 pub use error::{Malformed, Part, VerifyError};
 pub use header::{Header, MAX_KID_LEN};
 pub use identity::{Identity, Wallet, wallet_value_eq};

@@ -14,8 +14,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::verifying_key::VerifyingKey;
 use crate::providers::parra::CONTENT_TYPE as PARRA_CONTENT_TYPE;
+use crate::verifying_key::VerifyingKey;
 
 /// The default lifetime of a minted Parra token: one hour.
 pub const PARRA_DEFAULT_TTL: Duration = Duration::from_secs(3600);

@@ -132,6 +132,8 @@ pub struct Policy {
     pub(crate) required_scopes: Vec<String>,
     /// Scopes no accepted token may carry (Dynamic: `requiresAdditionalAuth`).
     pub(crate) forbidden_scopes: Vec<String>,
+    /// Claims every accepted token must carry (Privy access tokens only: `sid`).
+    pub(crate) required_claims: Vec<String>,
     pub(crate) identity_claims: Option<IdentityClaims>,
 }
 
@@ -150,6 +152,7 @@ impl std::fmt::Debug for Policy {
             .field("token_type", &self.token_type)
             .field("required_scopes", &self.required_scopes)
             .field("forbidden_scopes", &self.forbidden_scopes)
+            .field("required_claims", &self.required_claims)
             .finish_non_exhaustive()
     }
 }
@@ -186,6 +189,7 @@ impl Policy {
             token_type: None,
             required_scopes: Vec::new(),
             forbidden_scopes: Vec::new(),
+            required_claims: Vec::new(),
             identity_claims: None,
         }
     }
@@ -288,6 +292,17 @@ impl Policy {
         scopes: I,
     ) -> Self {
         self.forbidden_scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Claims every accepted token must carry, with any value but `null` (Privy: `sid`, which only
+    /// access tokens have). A token without one is refused with
+    /// [`VerifyError::MissingConfiguredClaim`].
+    pub fn with_required_claims<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        claims: I,
+    ) -> Self {
+        self.required_claims = claims.into_iter().map(Into::into).collect();
         self
     }
 

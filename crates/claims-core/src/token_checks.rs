@@ -100,16 +100,28 @@ impl Policy {
         verify_signature(token, alg, key)?;
         let claims: C = parse_claims(token.payload())?;
         self.check_claims(&claims, now)?;
-        let mut identity = claims.identity()?;
+        let mut identity = match &self.identity_claims {
+            None => claims.identity()?,
+            Some(names) => {
+                // The configured claims replace the type's own rule, which may need a claim
+                // (`sub`) the token does not carry.
+                let user_id = claims
+                    .string_claim(&names.user_id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| VerifyError::MissingConfiguredClaim(shorten(&names.user_id)))?
+                    .to_owned();
+                let reg = claims.registered();
+                Identity {
+                    provider: self.provider.clone(),
+                    user_id,
+                    email: claims.string_claim(&names.email).map(str::to_owned),
+                    wallets: claims.identity().map(|i| i.wallets).unwrap_or_default(),
+                    issued_at: reg.iat.map(|d| d.0),
+                    expires_at: reg.exp.ok_or(VerifyError::MissingClaim("exp"))?.0,
+                }
+            }
+        };
         identity.provider = self.provider.clone();
-        if let Some(names) = &self.identity_claims {
-            identity.user_id = claims
-                .string_claim(&names.user_id)
-                .filter(|id| !id.is_empty())
-                .ok_or_else(|| VerifyError::MissingConfiguredClaim(shorten(&names.user_id)))?
-                .to_owned();
-            identity.email = claims.string_claim(&names.email).map(str::to_owned);
-        }
         Ok(Verified { claims, identity })
     }
 
@@ -169,6 +181,13 @@ impl Policy {
                     found: reg.sub.map(shorten),
                 });
             }
+        }
+        if let Some(missing) = self
+            .required_claims
+            .iter()
+            .find(|name| !claims.has_claim(name))
+        {
+            return Err(VerifyError::MissingConfiguredClaim(missing.clone()));
         }
         if let Some(expected) = self.token_type
             && let Some(typ) = claims.token_type().filter(|t| *t != expected)

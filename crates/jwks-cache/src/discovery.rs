@@ -155,10 +155,17 @@ impl Inner {
 
     /// Join the fetch in progress or start one; a recent failure is answered from memory unless
     /// `forced`.
-    fn start(self: &Arc<Self>, now: Instant, forced: bool) -> Result<SharedDiscovery, DiscoveryError> {
+    fn start(
+        self: &Arc<Self>,
+        now: Instant,
+        forced: bool,
+    ) -> Result<SharedDiscovery, DiscoveryError> {
         let mut s = self.lock();
         if let Some(fetch) = s.inflight.clone() {
-            if s.task.as_ref().is_none_or(tokio::task::JoinHandle::is_finished) {
+            if s.task
+                .as_ref()
+                .is_none_or(tokio::task::JoinHandle::is_finished)
+            {
                 s.task = spawn_driver(&fetch);
             }
             return Ok(fetch);

@@ -70,8 +70,8 @@ pub use discovery::{DISCOVERY_PATH, DiscoveredJwks};
 pub use error::{ConfigError, DiscoveryError, FetchError, KeyError, ParseError};
 pub use fetch::{FetchedJwks, HttpFetcher, HttpFetcherBuilder, JwksFetcher};
 pub use parse::{
-    Curve, KeyType, MAX_RSA_BITS, MIN_RSA_BITS, ParsedJwks, SkipReason, SkippedKey,
-    JwksKey, parse_jwks,
+    Curve, JwksKey, KeyType, MAX_RSA_BITS, MIN_RSA_BITS, ParsedJwks, SkipReason, SkippedKey,
+    parse_jwks,
 };
 pub use select::alg_name;
 pub use source::{JwksSource, KeySet};

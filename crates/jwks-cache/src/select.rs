@@ -18,7 +18,7 @@ use std::sync::Arc;
 use claims_core::Algorithm;
 
 use crate::error::KeyError;
-use crate::parse::{Curve, KeyType, ParsedJwks, JwksKey};
+use crate::parse::{Curve, JwksKey, KeyType, ParsedJwks};
 
 /// The JOSE name of an algorithm (the same as [`Algorithm::name`]).
 pub fn alg_name(alg: Algorithm) -> &'static str {
@@ -63,11 +63,7 @@ impl ParsedJwks {
     /// # Errors
     ///
     /// [`KeyError::NoMatchingKey`], [`KeyError::AmbiguousKey`] or [`KeyError::UnsupportedAlgorithm`].
-    pub fn select(
-        &self,
-        kid: Option<&str>,
-        alg: Algorithm,
-    ) -> Result<&Arc<JwksKey>, KeyError> {
+    pub fn select(&self, kid: Option<&str>, alg: Algorithm) -> Result<&Arc<JwksKey>, KeyError> {
         let (kty, crv) = required_key(alg).ok_or(KeyError::UnsupportedAlgorithm(alg))?;
         let pool: &[Arc<JwksKey>] = match kid {
             Some(kid) => self.by_kid(kid),

@@ -20,7 +20,7 @@ use crate::config::{Config, REFRESH_AHEAD};
 use crate::error::ParseError;
 use crate::error::{FetchError, KeyError};
 use crate::fetch::JwksFetcher;
-use crate::parse::{ParsedJwks, SkippedKey, JwksKey, parse_jwks_reusing};
+use crate::parse::{JwksKey, ParsedJwks, SkippedKey, parse_jwks_reusing};
 use crate::select::required_key;
 use crate::stats::{Counters, Stats, bump};
 
@@ -209,11 +209,7 @@ impl JwksSource {
     ///
     /// [`KeyError::NoMatchingKey`] / [`KeyError::AmbiguousKey`] (reject the token), [`KeyError::KeysUnavailable`]
     /// (no good set, or too stale: answer 503), [`KeyError::UnsupportedAlgorithm`] (HMAC and unknown algorithms).
-    pub async fn key(
-        &self,
-        kid: Option<&str>,
-        alg: Algorithm,
-    ) -> Result<Arc<JwksKey>, KeyError> {
+    pub async fn key(&self, kid: Option<&str>, alg: Algorithm) -> Result<Arc<JwksKey>, KeyError> {
         let inner = &self.inner;
         if required_key(alg).is_none() {
             return Err(KeyError::UnsupportedAlgorithm(alg));
@@ -278,11 +274,7 @@ impl SourceInner {
     }
 
     /// Selects from the current set after a fetch (or a refused fetch).
-    fn select_now(
-        &self,
-        kid: Option<&str>,
-        alg: Algorithm,
-    ) -> Result<Arc<JwksKey>, KeyError> {
+    fn select_now(&self, kid: Option<&str>, alg: Algorithm) -> Result<Arc<JwksKey>, KeyError> {
         let now = Instant::now();
         let guard = self.current.load();
         match guard.as_ref() {

@@ -15,7 +15,10 @@ pub(crate) fn dev_token(
     state: Option<&Path>,
 ) -> Result<(), Failure> {
     if ProviderId::builtin(provider).is_none() {
-        let names: Vec<String> = ProviderId::BUILTIN.iter().map(ToString::to_string).collect();
+        let names: Vec<String> = ProviderId::BUILTIN
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         return Err(usage(format!(
             "--provider {provider:?}: expected one of {}",
             names.join(", ")

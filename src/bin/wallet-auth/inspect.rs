@@ -3,8 +3,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
-use wallet_auth::claims::header::algorithm_name;
 use wallet_auth::claims::error::shorten;
+use wallet_auth::claims::header::algorithm_name;
 use wallet_auth::claims::providers::recognise;
 use wallet_auth::claims::{DEFAULT_MAX_TOKEN_BYTES, NumericDate, ProviderId, UnverifiedToken};
 

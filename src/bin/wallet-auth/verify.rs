@@ -61,18 +61,24 @@ fn verify_with_config(path: &Path, token: &str, now: i64) -> Result<(), Failure>
 async fn discover(verifier: &Verifier, token: &str) -> Result<(), Failure> {
     let Some(discovered) = UnverifiedToken::parse(token, verifier.max_token_bytes())
         .ok()
-        .and_then(|parsed| match &verifier.providers().route(&parsed).ok()?.entry.keys {
-            KeySource::Discovered(d) => Some(d.clone()),
-            _ => None,
-        })
+        .and_then(
+            |parsed| match &verifier.providers().route(&parsed).ok()?.entry.keys {
+                KeySource::Discovered(d) => Some(d.clone()),
+                _ => None,
+            },
+        )
     else {
         return Ok(());
     };
     match discovered.refresh().await {
         Ok(_) => Ok(()),
-        Err(e @ (DiscoveryError::IssuerMismatch { .. } | DiscoveryError::JwksUri(_))) => Err(
-            usage(format!("config: {} ({}): {e}", discovered.issuer(), discovered.url())),
-        ),
+        Err(e @ (DiscoveryError::IssuerMismatch { .. } | DiscoveryError::JwksUri(_))) => {
+            Err(usage(format!(
+                "config: {} ({}): {e}",
+                discovered.issuer(),
+                discovered.url()
+            )))
+        }
         Err(e) => Err(refused(format!(
             "the issuer's keys cannot be found: {} ({e})",
             discovered.url()

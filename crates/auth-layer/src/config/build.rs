@@ -95,7 +95,11 @@ impl AuthConfig {
 }
 
 /// A secret given inline or by the name of an environment variable (never both).
-pub(crate) fn secret(field: &str, value: Option<&str>, env: Option<&str>) -> Result<String, ConfigError> {
+pub(crate) fn secret(
+    field: &str,
+    value: Option<&str>,
+    env: Option<&str>,
+) -> Result<String, ConfigError> {
     match (value, env) {
         (Some(_), Some(_)) => Err(ConfigError::new(
             field,

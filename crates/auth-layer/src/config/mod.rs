@@ -29,8 +29,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-pub use limits::{LEEWAY_RANGE, NUMERIC_KEYS, NumericKey, PARRA_ISSUER_TTL_RANGE};
 pub(crate) use build::secret;
+pub use limits::{LEEWAY_RANGE, NUMERIC_KEYS, NumericKey, PARRA_ISSUER_TTL_RANGE};
 pub use tables::{JwksConfig, ParraIssuerConfig, TokenConfig};
 
 pub use crate::provider::dynamic::{DynamicConfig, dynamic_jwks_url};

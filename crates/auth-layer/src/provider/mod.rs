@@ -126,9 +126,7 @@ impl KeyContext<'_> {
 
     /// The cache's source for the key set at `url`, configured under `field`.
     pub fn jwks_source(&self, field: &str, url: &str) -> Result<JwksSource, ConfigError> {
-        self.cache
-            .source(url)
-            .map_err(|e| url_error(field, url, e))
+        self.cache.source(url).map_err(|e| url_error(field, url, e))
     }
 
     /// The key set of `issuer`, found through OpenID Connect discovery.

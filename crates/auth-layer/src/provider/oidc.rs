@@ -87,7 +87,10 @@ impl Provider for OidcConfig {
         if !is_valid_name(&self.name) {
             return Err(ConfigError::new(
                 format!("{table}.name"),
-                format!("{:?} is not 1 to 64 ASCII letters, digits, - or _", self.name),
+                format!(
+                    "{:?} is not 1 to 64 ASCII letters, digits, - or _",
+                    self.name
+                ),
             ));
         }
         if ProviderId::builtin(&self.name).is_some() {
@@ -97,12 +100,14 @@ impl Provider for OidcConfig {
             ));
         }
         let field = |key: &str| format!("{table}.{key}");
-        let policy = Policy::oidc(self.id(), self.issuer.clone(), self.audience.to_vec())
-            .map_err(|e| match e {
-                claims_core::PolicyError::Empty("oidc.issuer") => {
-                    ConfigError::new(field("issuer"), "must not be empty")
+        let policy =
+            Policy::oidc(self.id(), self.issuer.clone(), self.audience.to_vec()).map_err(|e| {
+                match e {
+                    claims_core::PolicyError::Empty("oidc.issuer") => {
+                        ConfigError::new(field("issuer"), "must not be empty")
+                    }
+                    e => ConfigError::new(field("audience"), e),
                 }
-                e => ConfigError::new(field("audience"), e),
             })?;
         policy
             .with_identity_claims(self.user_id_claim.clone(), self.email_claim.clone())

@@ -57,8 +57,12 @@ impl Provider for ParraConfig {
                 "at least one key is required",
             ));
         }
-        Policy::parra(self.keys.iter().map(|k| (k.id.clone(), k.tenant_id.clone())))
-            .map_err(|e| ConfigError::new("parra.keys", e))
+        Policy::parra(
+            self.keys
+                .iter()
+                .map(|k| (k.id.clone(), k.tenant_id.clone())),
+        )
+        .map_err(|e| ConfigError::new("parra.keys", e))
     }
 
     fn key_source(&self, _keys: &KeyContext<'_>) -> Result<KeySource, ConfigError> {

@@ -21,6 +21,10 @@ super::provider_table! {
         pub jwks_url: Option<String>,
         /// The dashboard's verification key (SPKI PEM, P-256) instead of the JWKS.
         pub verification_key_pem: Option<String>,
+        /// Accept access tokens only (they carry `sid`; identity tokens do not). Default false:
+        /// identity tokens are accepted too, and their `linked_accounts` fill the identity.
+        #[serde(default)]
+        pub access_tokens_only: bool,
     }
 }
 
@@ -35,7 +39,13 @@ impl Provider for PrivyConfig {
     }
 
     fn policy(&self) -> Result<Policy, ConfigError> {
-        Policy::privy(self.app_id.clone()).map_err(|e| ConfigError::new("privy.app_id", e))
+        let policy =
+            Policy::privy(self.app_id.clone()).map_err(|e| ConfigError::new("privy.app_id", e))?;
+        Ok(if self.access_tokens_only {
+            policy.with_required_claims(["sid"])
+        } else {
+            policy
+        })
     }
 
     fn key_source(&self, keys: &KeyContext<'_>) -> Result<KeySource, ConfigError> {

@@ -74,9 +74,11 @@ pub fn set_up(
             ExtraIssuers::EndingIn(suffix) => Some(suffix),
             ExtraIssuers::Any => None,
         };
-        if let Some(bad) = rules.extra_issuers.iter().find(|iss| {
-            iss.is_empty() || suffix.as_deref().is_some_and(|s| !iss.ends_with(s))
-        }) {
+        if let Some(bad) = rules
+            .extra_issuers
+            .iter()
+            .find(|iss| iss.is_empty() || suffix.as_deref().is_some_and(|s| !iss.ends_with(s)))
+        {
             let rule = suffix.map_or("must not be empty".to_owned(), |s| {
                 format!("must end in {s:?}")
             });

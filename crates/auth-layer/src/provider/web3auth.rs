@@ -70,7 +70,13 @@ impl Provider for Web3AuthConfig {
             .iter()
             .flatten()
             .chain(&self.extra_issuers)
-            .chain(self.issuers.is_none().then_some(&default_issuers).into_iter().flatten());
+            .chain(
+                self.issuers
+                    .is_none()
+                    .then_some(&default_issuers)
+                    .into_iter()
+                    .flatten(),
+            );
         let mut by_issuer = HashMap::new();
         for iss in issuers {
             let url = match (&self.jwks_url, web3auth_jwks_url(iss)) {

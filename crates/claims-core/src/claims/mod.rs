@@ -84,6 +84,28 @@ pub trait ProviderClaims:
         self.extra().get("typ").and_then(serde_json::Value::as_str)
     }
 
+    /// True when the token carries the claim `name` with a value other than `null`: a
+    /// registered one, one kept in [`ProviderClaims::extra`], or one the type models (found by
+    /// serializing the claims, so only for rules, not for every request's hot path).
+    fn has_claim(&self, name: &str) -> bool {
+        if self.extra().get(name).is_some_and(|v| !v.is_null()) {
+            return true;
+        }
+        let reg = self.registered();
+        match name {
+            "iss" => reg.iss.is_some(),
+            "sub" => reg.sub.is_some(),
+            "aud" => reg.aud.is_some(),
+            "exp" => reg.exp.is_some(),
+            "nbf" => reg.nbf.is_some(),
+            "iat" => reg.iat.is_some(),
+            _ => serde_json::to_value(self)
+                .ok()
+                .and_then(|v| v.get(name).map(|v| !v.is_null()))
+                .unwrap_or(false),
+        }
+    }
+
     /// A string claim by name: a registered one, or one kept in [`ProviderClaims::extra`]. Used
     /// by policies that take the user id or email from a configured claim.
     fn string_claim(&self, name: &str) -> Option<&str> {

@@ -2,9 +2,9 @@
 //!
 //! RS256, `iss` `app.dynamic(auth).xyz/<environment id>`, MFA-pending tokens refused.
 
-use serde::Serialize;
 use crate::policy::required_setting;
 use crate::{Algorithm, Policy, PolicyError};
+use serde::Serialize;
 
 use crate::claims::de::claims_deserialize;
 use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
@@ -258,9 +258,11 @@ impl Policy {
     /// in `scope` is refused (see [`Policy::allow_additional_auth`]).
     pub fn dynamic(environment_id: impl Into<String>) -> Result<Self, PolicyError> {
         let env = required_setting(environment_id.into(), "dynamic.environment_id")?;
-        Ok(Policy::new::<DynamicClaims>(ProviderId::DYNAMIC, &[Algorithm::RS256])?
-            .with_issuers(ISSUER_HOSTS.iter().map(|host| format!("{host}/{env}")))?
-            .with_forbidden_scopes([ADDITIONAL_AUTH_SCOPE]))
+        Ok(
+            Policy::new::<DynamicClaims>(ProviderId::DYNAMIC, &[Algorithm::RS256])?
+                .with_issuers(ISSUER_HOSTS.iter().map(|host| format!("{host}/{env}")))?
+                .with_forbidden_scopes([ADDITIONAL_AUTH_SCOPE]),
+        )
     }
 
     /// Accept (`true`) or refuse (`false`, Dynamic's default) tokens whose `scope` contains

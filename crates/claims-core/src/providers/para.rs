@@ -3,8 +3,8 @@
 //! RS256 or ES256 (the key's type deciding), a JWKS per environment, no `iss`, `aud` only when
 //! configured.
 
-use serde::Serialize;
 use crate::{Algorithm, Policy};
+use serde::Serialize;
 
 use crate::claims::de::claims_deserialize;
 use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
@@ -153,7 +153,10 @@ impl ProviderClaims for ParaClaims {
     fn identity(&self) -> Result<Identity, VerifyError> {
         Ok(Identity {
             provider: ProviderId::PARA,
-            user_id: crate::claims::user_id(&[self.data.user_id.as_deref(), self.sub.as_deref()], "sub")?,
+            user_id: crate::claims::user_id(
+                &[self.data.user_id.as_deref(), self.sub.as_deref()],
+                "sub",
+            )?,
             email: non_empty(self.data.email.as_deref()).map(str::to_owned),
             wallets: self
                 .data

@@ -116,9 +116,11 @@ impl Policy {
         if subjects.is_empty() || subjects.keys().any(String::is_empty) {
             return Err(PolicyError::Empty("parra.keys"));
         }
-        Ok(Policy::new::<ParraClaims>(ProviderId::PARRA, &[Algorithm::HS256])?
-            .with_subjects_by_issuer(subjects)?
-            .with_content_type(CONTENT_TYPE))
+        Ok(
+            Policy::new::<ParraClaims>(ProviderId::PARRA, &[Algorithm::HS256])?
+                .with_subjects_by_issuer(subjects)?
+                .with_content_type(CONTENT_TYPE),
+        )
     }
 }
 

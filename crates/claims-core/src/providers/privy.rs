@@ -150,9 +150,10 @@ impl ProviderClaims for PrivyClaims {
             .filter(|a| a.address.is_some())
             .map(|a| {
                 // A smart wallet names no chain: Privy's smart wallets are EVM contracts.
-                let chain = a.chain_type.as_deref().or_else(|| {
-                    (a.kind == "smart_wallet").then_some("ethereum")
-                });
+                let chain = a
+                    .chain_type
+                    .as_deref()
+                    .or_else(|| (a.kind == "smart_wallet").then_some("ethereum"));
                 Wallet::new(chain, a.address.as_deref(), None)
             })
             .collect();
@@ -172,9 +173,11 @@ impl Policy {
     /// every policy).
     pub fn privy(app_id: impl Into<String>) -> Result<Self, PolicyError> {
         let app_id = required_setting(app_id.into(), "privy.app_id")?;
-        Ok(Policy::new::<PrivyClaims>(ProviderId::PRIVY, &[Algorithm::ES256])?
-            .with_issuers([ISSUER])?
-            .with_audiences([app_id]))
+        Ok(
+            Policy::new::<PrivyClaims>(ProviderId::PRIVY, &[Algorithm::ES256])?
+                .with_issuers([ISSUER])?
+                .with_audiences([app_id]),
+        )
     }
 }
 

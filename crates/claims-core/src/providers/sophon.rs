@@ -2,9 +2,9 @@
 //!
 //! RS256, `iss` `https://auth.sophon.xyz`, `aud` the partner id, refresh tokens refused.
 
-use serde::Serialize;
 use crate::policy::required_setting;
 use crate::{Algorithm, Policy, PolicyError};
+use serde::Serialize;
 
 use crate::claims::de::claims_deserialize;
 use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
@@ -102,7 +102,10 @@ impl ProviderClaims for SophonClaims {
     fn identity(&self) -> Result<Identity, VerifyError> {
         Ok(Identity {
             provider: ProviderId::SOPHON,
-            user_id: crate::claims::user_id(&[self.user_id.as_deref(), self.sub.as_deref()], "sub")?,
+            user_id: crate::claims::user_id(
+                &[self.user_id.as_deref(), self.sub.as_deref()],
+                "sub",
+            )?,
             email: None,
             wallets: self
                 .sub
@@ -133,10 +136,12 @@ impl Policy {
     /// `partner_id`; refresh tokens (`typ` other than `access`) are refused.
     pub fn sophon(partner_id: impl Into<String>) -> Result<Self, PolicyError> {
         let partner_id = required_setting(partner_id.into(), "sophon.partner_id")?;
-        Ok(Policy::new::<SophonClaims>(ProviderId::SOPHON, &[Algorithm::RS256])?
-            .with_issuers([ISSUER])?
-            .with_audiences([partner_id])
-            .with_token_type("access"))
+        Ok(
+            Policy::new::<SophonClaims>(ProviderId::SOPHON, &[Algorithm::RS256])?
+                .with_issuers([ISSUER])?
+                .with_audiences([partner_id])
+                .with_token_type("access"),
+        )
     }
 }
 

@@ -3,9 +3,9 @@
 //! ES256, `iss` `https://api-auth.web3auth.io` (social logins) or `https://authjs.web3auth.io`
 //! (external wallets), `aud` the client id, `iat` required.
 
-use serde::Serialize;
 use crate::policy::required_setting;
 use crate::{Algorithm, Policy, PolicyError};
+use serde::Serialize;
 
 use crate::claims::de::claims_deserialize;
 use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
@@ -175,10 +175,12 @@ impl Policy {
     /// [`Policy::with_issuers`]); `aud` must be `client_id`; `iat` required and not in the future.
     pub fn web3auth(client_id: impl Into<String>) -> Result<Self, PolicyError> {
         let client_id = required_setting(client_id.into(), "web3auth.client_id")?;
-        Ok(Policy::new::<Web3AuthClaims>(ProviderId::WEB3AUTH, &[Algorithm::ES256])?
-            .with_issuers([ISSUER])?
-            .with_audiences([client_id])
-            .with_iat_required(true))
+        Ok(
+            Policy::new::<Web3AuthClaims>(ProviderId::WEB3AUTH, &[Algorithm::ES256])?
+                .with_issuers([ISSUER])?
+                .with_audiences([client_id])
+                .with_iat_required(true),
+        )
     }
 }
 

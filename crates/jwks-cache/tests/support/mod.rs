@@ -300,10 +300,7 @@ pub fn jwks(keys: &[&Value]) -> String {
 }
 
 /// Verifies `token` with `key` through jsonwebtoken; returns the `sub` claim.
-pub fn verify(
-    token: &str,
-    key: &jwks_cache::JwksKey,
-) -> Result<String, claims_core::VerifyError> {
+pub fn verify(token: &str, key: &jwks_cache::JwksKey) -> Result<String, claims_core::VerifyError> {
     // The product's path: header rules, then the signature with the key object built at fetch time.
     let parsed = claims_core::UnverifiedToken::parse(token, claims_core::DEFAULT_MAX_TOKEN_BYTES)?;
     let alg = parsed.header().check()?;
