@@ -285,7 +285,9 @@ async fn the_common_rules_are_checked_at_start_for_the_custom_provider() {
     .with_provider(Acme::new(jwks_url));
     assert_eq!(
         config.build_verifier().unwrap_err().to_string(),
-        format!("config: two providers are configured with the issuer {ISSUER:?}")
+        format!(
+            "acme: the issuer {ISSUER:?} is already [oidc[0]]'s: each issuer routes to one provider"
+        )
     );
 }
 

@@ -266,7 +266,7 @@ fn providers_sharing_an_issuer_or_a_name_are_refused() {
     };
     assert_eq!(
         build_error(&format!("{privy}{}", oidc("acme", "privy.io"))),
-        "config: two providers are configured with the issuer \"privy.io\""
+        "oidc[0]: the issuer \"privy.io\" is already [privy]'s: each issuer routes to one provider"
     );
     assert_eq!(
         build_error(&format!(
@@ -274,7 +274,7 @@ fn providers_sharing_an_issuer_or_a_name_are_refused() {
             oidc("acme", "https://id.example/"),
             oidc("other", "https://id.example/")
         )),
-        "config: two providers are configured with the issuer \"https://id.example/\""
+        "oidc[1]: the issuer \"https://id.example/\" is already [oidc[0]]'s: each issuer routes to one provider"
     );
     assert_eq!(
         build_error(&format!(
@@ -282,7 +282,7 @@ fn providers_sharing_an_issuer_or_a_name_are_refused() {
             oidc("acme", "https://a.example/"),
             oidc("acme", "https://b.example/")
         )),
-        "config: two providers are named \"acme\""
+        "oidc[1]: the provider name \"acme\" is already [oidc[0]]'s"
     );
     // `extra_issuers` count too.
     let extra = format!(
@@ -291,7 +291,7 @@ fn providers_sharing_an_issuer_or_a_name_are_refused() {
     );
     assert_eq!(
         build_error(&extra),
-        "config: two providers are configured with the issuer \"privy.io\""
+        "oidc[0]: the issuer \"privy.io\" is already [privy]'s: each issuer routes to one provider"
     );
     // Distinct names and issuers are fine.
     AuthConfig::from_toml_str(&format!(

@@ -367,7 +367,7 @@ async fn extra_issuers_are_refused_where_they_cannot_apply() {
         vec!["https://auth.sophon.xyz".to_owned()];
     assert_eq!(
         build_error(&c),
-        "config: two providers are configured with the issuer \"https://auth.sophon.xyz\""
+        "privy: the issuer \"https://auth.sophon.xyz\" is already [sophon]'s: each issuer routes to one provider"
     );
     let e = AuthConfig::from_toml_str(
         "[dynamic]\nenvironment_id = \"env-1\"\nextra_issuers = [\"auth.example.com/env-2\"]\n",

@@ -27,6 +27,7 @@ pub enum AuthError {
 
 /// The kind of answer a refusal gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RejectionClass {
     /// No token: 401 with a bare `WWW-Authenticate: Bearer` (RFC 6750 §3.1: no error code).
     MissingToken,

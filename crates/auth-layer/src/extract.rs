@@ -17,6 +17,7 @@ use crate::authenticated::{AuthLayerPresent, Authenticated};
 
 /// Why an extractor could not produce its value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ExtractRejection {
     /// The route is not behind [`crate::AuthLayer`]: 500.
     #[error("AuthLayer is not installed on this route")]

@@ -10,6 +10,7 @@ use crate::error::AuthError;
 
 /// Where one provider's verification keys come from.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum KeySource {
     /// A remote JSON Web Key Set.
     Jwks(JwksSource),
@@ -39,6 +40,7 @@ impl std::fmt::Debug for KeySource {
 }
 
 /// A key found for a token.
+#[non_exhaustive]
 pub enum FoundKey<'a> {
     /// From a JWKS: also identifies the key, so cached verifications can be dropped when the key
     /// leaves the set.

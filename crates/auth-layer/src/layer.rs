@@ -13,6 +13,7 @@ use crate::verifier::Verifier;
 
 /// Whether a request without a token may pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Mode {
     /// Refuse requests without a valid token (default).
     #[default]

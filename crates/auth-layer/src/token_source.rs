@@ -11,6 +11,7 @@ use crate::error::AuthError;
 
 /// Where the layer looks for the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenSource {
     /// `Authorization: Bearer <token>` (scheme matched case-insensitively, RFC 6750 §2.1). For
     /// gRPC this is the `authorization` metadata.

@@ -29,6 +29,7 @@ impl std::fmt::Display for Part {
 
 /// Why a token is not a well-formed compact JWS.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Malformed {
     /// The token is empty.
     #[error("the token is empty")]

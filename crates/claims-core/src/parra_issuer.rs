@@ -22,6 +22,7 @@ pub const PARRA_DEFAULT_TTL: Duration = Duration::from_secs(3600);
 
 /// Why a Parra token could not be minted, or a key not built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ParraError {
     /// A required value is empty (names it).
     #[error("{0} must not be empty")]

@@ -47,6 +47,7 @@ impl<K: SignatureKey + ?Sized> SignatureKey for &K {
 
 /// Why a key could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeyLoadError {
     /// The key material is not a valid key of its kind (bad RSA components, a point not on the
     /// curve, a PEM that does not parse, an empty secret).
@@ -56,6 +57,7 @@ pub enum KeyLoadError {
 
 /// The elliptic curves of ECDSA keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EcCurve {
     /// P-256 (ES256).
     P256,

@@ -1,6 +1,7 @@
 //! From the parsed configuration to the verifier, the JWKS cache, the Parra issuer and the
 //! token sources.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use claims_core::ParraIssuer;
@@ -54,8 +55,38 @@ impl AuthConfig {
             } else {
                 0
             });
+        // Which table holds each provider name and issuer, so a clash names both tables.
+        let mut names: HashMap<String, String> = HashMap::new();
+        let mut issuers: HashMap<String, String> = HashMap::new();
+        let mut issuerless: Option<String> = None;
         for provider in self.providers() {
             let entry = set_up(provider, &keys, leeway, max)?;
+            let table = provider.table();
+            let name = entry.policy.provider().to_string();
+            if let Some(other) = names.insert(name.clone(), table.clone()) {
+                return Err(ConfigError::new(
+                    table,
+                    format!("the provider name {name:?} is already [{other}]'s"),
+                ));
+            }
+            for iss in entry.policy.issuers() {
+                if let Some(other) = issuers.insert(iss.clone(), table.clone()) {
+                    return Err(ConfigError::new(
+                        table,
+                        format!(
+                            "the issuer {iss:?} is already [{other}]'s: each issuer routes to one provider"
+                        ),
+                    ));
+                }
+            }
+            if entry.policy.issuers().is_empty()
+                && let Some(other) = issuerless.replace(table.clone())
+            {
+                return Err(ConfigError::new(
+                    table,
+                    format!("[{other}] is already the provider of tokens without iss"),
+                ));
+            }
             b = b.provider(entry.policy, entry.keys);
         }
         b.jwks_cache(cache)
