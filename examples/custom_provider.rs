@@ -88,14 +88,14 @@ pub struct AcmeClaims {
 
 impl ProviderClaims for AcmeClaims {
     fn registered(&self) -> Registered<'_> {
-        Registered {
-            iss: self.iss.as_deref(),
-            sub: self.sub.as_deref(),
-            aud: self.aud.as_ref(),
-            exp: self.exp,
-            nbf: self.nbf,
-            iat: self.iat,
-        }
+        Registered::new(
+            self.iss.as_deref(),
+            self.sub.as_deref(),
+            self.aud.as_ref(),
+            self.exp,
+            self.nbf,
+            self.iat,
+        )
     }
 
     fn identity(&self) -> Result<wallet_auth::claims::Identity, VerifyError> {
@@ -103,18 +103,21 @@ impl ProviderClaims for AcmeClaims {
         if !present(&self.tenant) {
             return Err(VerifyError::MissingClaim("tenant"));
         }
-        Ok(wallet_auth::claims::Identity {
-            provider: ProviderId::from_static("acme"), // the verifier sets it to the policy's id
-            user_id: self
-                .sub
-                .clone()
-                .filter(|s| !s.is_empty())
-                .ok_or(VerifyError::MissingClaim("sub"))?,
-            email: self.email.clone(),
-            wallets: Vec::new(),
-            issued_at: self.iat.map(|d| d.0),
-            expires_at: self.exp.ok_or(VerifyError::MissingClaim("exp"))?.0,
-        })
+        let user_id = self
+            .sub
+            .clone()
+            .filter(|s| !s.is_empty())
+            .ok_or(VerifyError::MissingClaim("sub"))?;
+        let expires_at = self.exp.ok_or(VerifyError::MissingClaim("exp"))?.0;
+        // The verifier sets the provider to the policy's id.
+        let mut identity = wallet_auth::claims::Identity::new(
+            ProviderId::from_static("acme"),
+            user_id,
+            expires_at,
+        );
+        identity.email = self.email.clone();
+        identity.issued_at = self.iat.map(|d| d.0);
+        Ok(identity)
     }
 
     fn extra(&self) -> &Extra {

@@ -133,7 +133,10 @@ async fn main() -> ExitCode {
         Some(config) => (config, None),
         None => {
             let dev = DevIssuer::generate();
-            (dev.config(&base_url), Some(dev))
+            match dev.config(&base_url) {
+                Ok(config) => (config, Some(dev)),
+                Err(e) => return config_error(e),
+            }
         }
     };
     let layer = match AuthLayer::from_config(&config) {

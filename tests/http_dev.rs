@@ -28,7 +28,7 @@ use wallet_auth::layer::{AuthLayer, ParraTokenEndpoint};
 async fn start(dev: &DevIssuer) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let config = dev.config(&base);
+    let config = dev.config(&base).unwrap();
     let layer = AuthLayer::from_config(&config).unwrap();
     let parra = config.parra_issuer().unwrap().map(ParraTokenEndpoint::new);
     let router = app(layer.clone(), parra).merge(dev.jwks_router());

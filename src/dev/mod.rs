@@ -18,7 +18,7 @@
 //! use wallet_auth::layer::AuthLayer;
 //!
 //! let dev = DevIssuer::generate();
-//! let config = dev.config("http://127.0.0.1:3000");
+//! let config = dev.config("http://127.0.0.1:3000")?;
 //! let layer = AuthLayer::from_config(&config)?;
 //! let token = dev.token(ProviderId::DYNAMIC, None, wallet_auth::claims::now())?;
 //! assert_eq!(token.split('.').count(), 3);
@@ -100,6 +100,9 @@ pub enum DevError {
         "no development tokens for provider {0:?} (expected para, parra, sophon, dynamic, web3auth or privy)"
     )]
     UnknownProvider(String),
+    /// The development configuration was refused (a base URL that is not a URL).
+    #[error("development configuration: {0}")]
+    Config(auth_layer::ConfigError),
     /// A provider's development token uses an algorithm the issuer has no key for.
     #[error("no development key for {0}")]
     UnsupportedAlgorithm(Algorithm),
@@ -237,7 +240,11 @@ impl DevIssuer {
 
     /// A configuration with every built-in provider (and `[parra_issuer]`) trusting only this
     /// issuer: every key set is `<base_url>/.well-known/jwks.json` and `jwks.allow_http` is on.
-    pub fn config(&self, base_url: &str) -> AuthConfig {
+    ///
+    /// # Errors
+    ///
+    /// [`DevError::Config`] when `base_url` makes a key set URL the configuration refuses.
+    pub fn config(&self, base_url: &str) -> Result<AuthConfig, DevError> {
         let url = format!("{}{DEV_JWKS_PATH}", base_url.trim_end_matches('/'));
         let text = format!(
             r#"
@@ -276,18 +283,15 @@ secret = "{secret}"
 tenant_id = "{DEV_PARRA_TENANT_ID}"
 "#,
             url = toml_string(&url),
-            secret = self.parra_secret,
+            secret = toml_string(&self.parra_secret),
         );
-        // The template is fixed and the one value from outside is escaped: it always parses
-        // (the tests parse it); a URL that is not one is refused later, by `build_verifier`.
-        #[allow(clippy::expect_used)]
-        AuthConfig::from_toml_str(&text).expect("the development configuration template parses")
+        AuthConfig::from_toml_str(&text).map_err(DevError::Config)
     }
 
     /// The default claims of a dev token for `provider`, issued at `now` (see
     /// [`DevIssuer::token`]), with the header's algorithm and content type.
     pub fn default_token(&self, provider: &str, now: i64) -> Result<DevToken, DevError> {
-        let config = self.config("http://127.0.0.1");
+        let config = self.config("http://127.0.0.1")?;
         let values = DevValues::new(
             DEV_USER_ID,
             DEV_USER_EMAIL,
@@ -399,9 +403,18 @@ tenant_id = "{DEV_PARRA_TENANT_ID}"
     }
 }
 
-/// `s` with TOML basic-string escapes for `"` and `\`.
+/// `s` as the inside of a TOML basic string: `\`, `"` and every control character escaped.
 fn toml_string(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// (n, e) of an RSA key, base64url.
@@ -471,6 +484,21 @@ mod tests {
         assert!(
             matches!(err, DevError::BadState { ref reason, .. } if reason == "expected version 1")
         );
+    }
+
+    #[test]
+    fn a_secret_from_the_state_file_cannot_break_the_configuration() {
+        let dev = DevIssuer::generate();
+        let odd = DevIssuer::from_parts(
+            dev.rsa_pkcs8.clone(),
+            dev.ec_pkcs8.clone(),
+            "a\"b\\c\nd\u{7f}e".to_owned(),
+        )
+        .unwrap();
+        let config = odd.config("http://127.0.0.1:3000").unwrap();
+        let keys = &config.parra.as_ref().unwrap().keys;
+        assert_eq!(keys[0].secret.as_deref(), Some("a\"b\\c\nd\u{7f}e"));
+        assert!(odd.token("parra", None, 100).is_ok());
     }
 
     #[test]

@@ -52,7 +52,7 @@ impl Authenticated {
 
     /// The granted scopes: the words of `scope` and the strings of `scp`, whatever the provider.
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.0.claims.granted_scopes().into_iter()
+        self.0.claims.granted_scopes().iter().map(String::as_str)
     }
 
     /// True when the token grants `scope` (in `scope` or `scp`).

@@ -97,7 +97,10 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Authenticated {
     }
 }
 
-/// One provider's typed claims, shared (no copy per request).
+/// The verified token's typed claims, shared (no copy per request). A token whose claims are of
+/// another type is refused with 403 ([`ExtractRejection::WrongProvider`]). Each built-in provider
+/// has a claims type of its own; [`claims_core::OidcClaims`] is shared by every `[[oidc]]`
+/// issuer, so a route for one of them adds [`crate::require::provider`].
 ///
 /// ```no_run
 /// use auth_layer::Claims;

@@ -1,4 +1,5 @@
-//! Per-route requirements on a verified token: a scope, an access list, any predicate.
+//! Per-route requirements on a verified token: a scope, a provider, an access list, any
+//! predicate.
 //!
 //! Put [`RequireLayer`] on a route (axum `route_layer`) behind [`crate::AuthLayer`]. A token that
 //! fails the predicate gets 403 `insufficient_scope` (gRPC 7 PERMISSION_DENIED); a request with no
@@ -11,6 +12,7 @@
 //! let app: Router = Router::new()
 //!     .route("/email", get(|| async { "ok" }).route_layer(require::scope("email")))
 //!     .route("/vip", get(|| async { "ok" }).route_layer(require::dynamic_list("VIP")))
+//!     .route("/partners", get(|| async { "ok" }).route_layer(require::provider("partner-sso")))
 //!     .layer(layer());
 //! ```
 
@@ -58,10 +60,22 @@ pub fn predicate(
     }
 }
 
-/// Require the scope `scope` (Sophon `scope`, Dynamic `scope`).
+/// Require the scope `scope`, granted in `scope` (space-separated) or `scp` (an array), for
+/// every provider.
 pub fn scope(scope: &str) -> RequireLayer {
     let s = scope.to_owned();
     predicate(format!("scope {scope}"), move |a| a.has_scope(&s))
+}
+
+/// Require a token from the provider `id` (`"privy"`, an `[[oidc]]` table's name): the route of
+/// one issuer in a layer that accepts several, for example when two `[[oidc]]` issuers share the
+/// claims type [`claims_core::OidcClaims`] and a handler's `Claims<OidcClaims>` alone would take
+/// either's tokens.
+pub fn provider(id: &str) -> RequireLayer {
+    let id = id.to_owned();
+    predicate(format!("provider {id}"), move |a| {
+        a.provider().as_str() == id
+    })
 }
 
 /// Require membership of the Dynamic access list `list`.

@@ -12,6 +12,7 @@ pub struct ProviderSet {
 }
 
 /// The provider picked for a token, and its unverified `iss` when it was read.
+#[non_exhaustive]
 pub struct Route<'s, 't> {
     /// The provider's entry.
     pub entry: &'s ProviderEntry,

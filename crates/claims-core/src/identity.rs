@@ -8,18 +8,13 @@ use crate::ProviderId;
 ///
 /// ```
 /// use claims_core::{Identity, ProviderId, Wallet};
-/// let id = Identity {
-///     provider: ProviderId::DYNAMIC,
-///     user_id: "d261ee91".into(),
-///     email: None,
-///     wallets: vec![Wallet::new(Some("eip155"), Some("0xAbC1"), None)],
-///     issued_at: Some(1),
-///     expires_at: 2,
-/// };
+/// let mut id = Identity::new(ProviderId::DYNAMIC, "d261ee91", 2);
+/// id.wallets.push(Wallet::new(Some("eip155"), Some("0xAbC1"), None));
 /// assert!(id.has_wallet("0xabc1"));
 /// assert_eq!(id.wallets[0].chain.as_deref(), Some("evm"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Identity {
     /// The provider that issued the token.
     pub provider: ProviderId,
@@ -34,6 +29,21 @@ pub struct Identity {
     pub issued_at: Option<i64>,
     /// `exp`.
     pub expires_at: i64,
+}
+
+impl Identity {
+    /// An identity with no email, no wallets and no `iat`; set those members as needed (for a
+    /// claims type of your own: [`crate::ProviderClaims::identity`]).
+    pub fn new(provider: ProviderId, user_id: impl Into<String>, expires_at: i64) -> Self {
+        Identity {
+            provider,
+            user_id: user_id.into(),
+            email: None,
+            wallets: Vec::new(),
+            issued_at: None,
+            expires_at,
+        }
+    }
 }
 
 /// One wallet of an [`Identity`].

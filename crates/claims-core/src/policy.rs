@@ -77,9 +77,12 @@ impl ClaimsType {
             name: std::any::type_name::<C>(),
             verify_as: |policy, token, alg, key, now| {
                 let v = policy.verify_parsed::<C>(token, alg, key, now)?;
+                let claims =
+                    AnyClaims::new(policy.provider.clone(), v.claims).with_scopes(v.scopes.clone());
                 Ok(Verified {
-                    claims: AnyClaims::new(policy.provider.clone(), v.claims),
+                    claims,
                     identity: v.identity,
+                    scopes: v.scopes,
                 })
             },
         }

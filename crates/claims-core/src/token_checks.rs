@@ -8,6 +8,9 @@
 use std::any::TypeId;
 
 use crate::algorithm::Algorithm;
+use serde_json::Value;
+
+use crate::claims::rule_members::{RuleMembers, named_members};
 use crate::claims::{AnyClaims, ProviderClaims};
 use crate::error::{Malformed, Part, VerifyError, shorten};
 use crate::policy::Policy;
@@ -16,11 +19,15 @@ use crate::{Identity, UnverifiedToken};
 
 /// A verified token's claims and the identity derived from them.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Verified<C> {
     /// The provider's typed claims.
     pub claims: C,
     /// The provider-neutral identity.
     pub identity: Identity,
+    /// The granted scopes: the words of `scope` and the strings of `scp`, read from the payload
+    /// whatever the claims type models.
+    pub scopes: Vec<String>,
 }
 
 /// The current time in seconds since the Unix epoch.
@@ -98,31 +105,54 @@ impl Policy {
             return Err(VerifyError::AlgorithmNotAllowed(alg));
         }
         verify_signature(token, alg, key)?;
-        let claims: C = parse_claims(token.payload())?;
-        self.check_claims(&claims, now)?;
-        let mut identity = match &self.identity_claims {
-            None => claims.identity()?,
-            Some(names) => {
-                // The configured claims replace the type's own rule, which may need a claim
-                // (`sub`) the token does not carry.
-                let user_id = claims
-                    .string_claim(&names.user_id)
-                    .filter(|id| !id.is_empty())
-                    .ok_or_else(|| VerifyError::MissingConfiguredClaim(shorten(&names.user_id)))?
-                    .to_owned();
-                let reg = claims.registered();
-                Identity {
-                    provider: self.provider.clone(),
-                    user_id,
-                    email: claims.string_claim(&names.email).map(str::to_owned),
-                    wallets: claims.identity().map(|i| i.wallets).unwrap_or_default(),
-                    issued_at: reg.iat.map(|d| d.0),
-                    expires_at: reg.exp.ok_or(VerifyError::MissingClaim("exp"))?.0,
-                }
-            }
+        let payload = token.payload();
+        let claims: C = parse_claims(payload)?;
+        let members = RuleMembers::read(payload)?;
+        self.check_members(&claims, &members, payload, now)?;
+        let identity = self.identity_of(&claims, payload)?;
+        Ok(Verified {
+            claims,
+            identity,
+            scopes: members.granted_scopes(),
+        })
+    }
+
+    /// The identity of verified `claims`: the claims type's own rule, or the configured user id
+    /// and email claims ([`Policy::with_identity_claims`]), which then make `sub` optional.
+    fn identity_of<C: ProviderClaims>(
+        &self,
+        claims: &C,
+        payload: &[u8],
+    ) -> Result<Identity, VerifyError> {
+        let Some(names) = &self.identity_claims else {
+            let mut identity = claims.identity()?;
+            identity.provider = self.provider.clone();
+            return Ok(identity);
         };
-        identity.provider = self.provider.clone();
-        Ok(Verified { claims, identity })
+        let mut named = named_members(payload, &[&names.user_id, &names.email])?.into_iter();
+        let text = |v: Option<Value>| match v {
+            Some(Value::String(s)) if !s.is_empty() => Some(s),
+            _ => None,
+        };
+        let user_id = text(named.next().flatten())
+            .ok_or_else(|| VerifyError::MissingConfiguredClaim(shorten(&names.user_id)))?;
+        let email = text(named.next().flatten());
+        // The type's own rule may need `sub`, which the configured claim replaces; every other
+        // refusal of the type stands.
+        let wallets = match claims.identity() {
+            Ok(identity) => identity.wallets,
+            Err(VerifyError::MissingClaim("sub")) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let reg = claims.registered();
+        Ok(Identity {
+            provider: self.provider.clone(),
+            user_id,
+            email,
+            wallets,
+            issued_at: reg.iat.map(|d| d.0),
+            expires_at: reg.exp.ok_or(VerifyError::MissingClaim("exp"))?.0,
+        })
     }
 
     /// [`Policy::verify_parsed`] as the claims type this policy was built for, type-erased.
@@ -137,9 +167,26 @@ impl Policy {
     }
 
     /// Check the claims of an already signature-verified token, in this order: `exp` (required),
-    /// `nbf`, `iat` (where required), `iss`, `aud`, `sub` by issuer, token type, forbidden
-    /// scopes, required scopes.
-    pub fn check_claims<C: ProviderClaims>(&self, claims: &C, now: i64) -> Result<(), VerifyError> {
+    /// `nbf`, `iat` (where required), `iss`, `aud`, `sub` by issuer, required claims, token type,
+    /// forbidden scopes, required scopes. `claims` is `payload` read as its claims type; the
+    /// rules on members a type may not model (`scope`, `scp`, `typ`, named claims) read
+    /// `payload` itself, so they hold for every claims type.
+    pub fn check_claims<C: ProviderClaims>(
+        &self,
+        claims: &C,
+        payload: &[u8],
+        now: i64,
+    ) -> Result<(), VerifyError> {
+        self.check_members(claims, &RuleMembers::read(payload)?, payload, now)
+    }
+
+    fn check_members<C: ProviderClaims>(
+        &self,
+        claims: &C,
+        members: &RuleMembers,
+        payload: &[u8],
+        now: i64,
+    ) -> Result<(), VerifyError> {
         let reg = claims.registered();
         let leeway = i64::try_from(self.leeway).unwrap_or(i64::MAX);
 
@@ -182,30 +229,31 @@ impl Policy {
                 });
             }
         }
-        if let Some(missing) = self
-            .required_claims
-            .iter()
-            .find(|name| !claims.has_claim(name))
-        {
-            return Err(VerifyError::MissingConfiguredClaim(missing.clone()));
+        if !self.required_claims.is_empty() {
+            let names: Vec<&str> = self.required_claims.iter().map(String::as_str).collect();
+            let values = named_members(payload, &names)?;
+            if let Some((name, _)) = names
+                .iter()
+                .zip(values)
+                .find(|(_, v)| v.as_ref().is_none_or(Value::is_null))
+            {
+                return Err(VerifyError::MissingConfiguredClaim(shorten(name)));
+            }
         }
         if let Some(expected) = self.token_type
-            && let Some(typ) = claims.token_type().filter(|t| *t != expected)
+            && let Some(typ) = members.token_type().filter(|t| *t != expected)
         {
             return Err(VerifyError::WrongTokenType(shorten(typ)));
         }
-        if let Some(forbidden) = self
-            .forbidden_scopes
-            .iter()
-            .find(|s| claims.has_granted_scope(s))
-        {
+        if self.forbidden_scopes.is_empty() && self.required_scopes.is_empty() {
+            return Ok(());
+        }
+        let granted = members.granted_scopes();
+        let grants = |scope: &String| granted.iter().any(|g| g == scope);
+        if let Some(forbidden) = self.forbidden_scopes.iter().find(|s| grants(s)) {
             return Err(VerifyError::InsufficientScope(forbidden.clone()));
         }
-        if let Some(missing) = self
-            .required_scopes
-            .iter()
-            .find(|r| !claims.has_granted_scope(r))
-        {
+        if let Some(missing) = self.required_scopes.iter().find(|r| !grants(r)) {
             return Err(VerifyError::InsufficientScope(format!("missing {missing}")));
         }
         Ok(())

@@ -12,6 +12,22 @@ use claims_core::*;
 use serde_json::{Value, json};
 use test_support::{EcKey, RsaKey, sign, sign_with_header};
 
+/// An [`Identity`] from all its members (the type is `#[non_exhaustive]`).
+fn identity(
+    provider: ProviderId,
+    user_id: String,
+    email: Option<String>,
+    wallets: Vec<Wallet>,
+    issued_at: Option<i64>,
+    expires_at: i64,
+) -> Identity {
+    let mut id = Identity::new(provider, user_id, expires_at);
+    id.email = email;
+    id.wallets = wallets;
+    id.issued_at = issued_at;
+    id
+}
+
 const APP_ID: &str = "clpispdty00ycl80fpueukbhl";
 const USER: &str = "did:privy:cm4x9t2kq00fz12lbh7y3x8qa";
 const IAT: i64 = 1_736_952_000;
@@ -100,14 +116,7 @@ fn access_token_verifies_with_sid_kept_and_no_accounts() {
     let v = check(&sign(&key, &access_token()), &key).unwrap();
     assert_eq!(
         v.identity,
-        Identity {
-            provider: ProviderId::PRIVY,
-            user_id: USER.into(),
-            email: None,
-            wallets: vec![],
-            issued_at: Some(IAT),
-            expires_at: EXP,
-        }
+        identity(ProviderId::PRIVY, USER.into(), None, vec![], Some(IAT), EXP,)
     );
     assert_eq!(v.claims.sid.as_deref(), Some("cm4xa1b2c03gh12lb5v6w7x8y"));
     assert_eq!(v.claims.aud, Some(Audience::One(APP_ID.into())));
@@ -124,20 +133,18 @@ fn identity_token_gives_email_and_every_wallet_with_its_chain() {
     let v = check(&sign(&key, &identity_token()), &key).unwrap();
     assert_eq!(
         v.identity,
-        Identity {
-            provider: ProviderId::PRIVY,
-            user_id: USER.into(),
-            // The `email` account wins over the Google account's email.
-            email: Some("ada@example.com".into()),
-            // Wallets in token order, chain normalized; the farcaster `oa` is not a wallet.
-            wallets: vec![
+        identity(
+            ProviderId::PRIVY,
+            USER.into(),
+            Some("ada@example.com".into()),
+            vec![
                 wallet("evm", EMBEDDED_EVM),
                 wallet("solana", EMBEDDED_SOL),
                 wallet("evm", METAMASK),
             ],
-            issued_at: Some(IAT),
-            expires_at: EXP,
-        }
+            Some(IAT),
+            EXP,
+        )
     );
     assert!(v.identity.has_wallet(&EMBEDDED_EVM.to_lowercase()));
     assert!(v.identity.has_wallet(EMBEDDED_SOL));

@@ -12,6 +12,22 @@ use claims_core::*;
 use serde_json::{Value, json};
 use test_support::{DecodingKey, EcKey, Hmac, RsaKey, b64, sign, sign_with_header, unsigned};
 
+/// An [`Identity`] from all its members (the type is `#[non_exhaustive]`).
+fn identity(
+    provider: ProviderId,
+    user_id: String,
+    email: Option<String>,
+    wallets: Vec<Wallet>,
+    issued_at: Option<i64>,
+    expires_at: i64,
+) -> Identity {
+    let mut id = Identity::new(provider, user_id, expires_at);
+    id.email = email;
+    id.wallets = wallets;
+    id.issued_at = issued_at;
+    id
+}
+
 const NOW: i64 = 1_750_000_000;
 
 /// Verify with the `jsonwebtoken` key and with the pre-parsed `VerifyingKey`: both paths must give
@@ -56,11 +72,11 @@ fn para_valid_token_gives_exact_identity() {
     let v = check::<ParaClaims>(&Policy::para(), &token, &key.decoding_key()).unwrap();
     assert_eq!(
         v.identity,
-        Identity {
-            provider: ProviderId::PARA,
-            user_id: "d5358219-38d3-4650-91a8-e338131d1c5e".into(),
-            email: Some("email@example.com".into()),
-            wallets: vec![
+        identity(
+            ProviderId::PARA,
+            "d5358219-38d3-4650-91a8-e338131d1c5e".into(),
+            Some("email@example.com".into()),
+            vec![
                 Wallet {
                     chain: Some("evm".into()),
                     address: Some("0x9dd3824f045c77bc369485e8f1dd6b452b6be617".into()),
@@ -72,9 +88,9 @@ fn para_valid_token_gives_exact_identity() {
                     public_key: None,
                 },
             ],
-            issued_at: Some(NOW - 60),
-            expires_at: NOW + 1740,
-        }
+            Some(NOW - 60),
+            NOW + 1740,
+        )
     );
     assert_eq!(v.claims.data.oauth_method.as_deref(), Some("google"));
 }
@@ -302,18 +318,18 @@ fn sophon_valid_token_gives_exact_identity() {
     .unwrap();
     assert_eq!(
         v.identity,
-        Identity {
-            provider: ProviderId::SOPHON,
-            user_id: "9b4f7c1e-user".into(),
-            email: None,
-            wallets: vec![Wallet {
+        identity(
+            ProviderId::SOPHON,
+            "9b4f7c1e-user".into(),
+            None,
+            vec![Wallet {
                 chain: Some("evm".into()),
                 address: Some("0x19e7e376e7c213b7e7e7e46cc70a5dd086daff2a".into()),
                 public_key: None
             }],
-            issued_at: Some(NOW - 100),
-            expires_at: NOW + 86_400,
-        }
+            Some(NOW - 100),
+            NOW + 86_400,
+        )
     );
     assert!(
         v.claims.has_scope("email") && v.claims.has_scope("x") && !v.claims.has_scope("google")
@@ -422,18 +438,18 @@ fn dynamic_valid_token_gives_exact_identity() {
     .unwrap();
     assert_eq!(
         v.identity,
-        Identity {
-            provider: ProviderId::DYNAMIC,
-            user_id: "d261ee91-8ea0-4949-b8bb-b6ab4f712a49".into(),
-            email: Some("john@example.com".into()),
-            wallets: vec![Wallet {
+        identity(
+            ProviderId::DYNAMIC,
+            "d261ee91-8ea0-4949-b8bb-b6ab4f712a49".into(),
+            Some("john@example.com".into()),
+            vec![Wallet {
                 chain: Some("evm".into()),
                 address: Some("0x000123aBc0000000000000000000000000000000".into()),
                 public_key: None
             }],
-            issued_at: Some(NOW - 10),
-            expires_at: NOW + 7200,
-        }
+            Some(NOW - 10),
+            NOW + 7200,
+        )
     );
     assert!(v.claims.in_list("Community dashboard access list"));
 }

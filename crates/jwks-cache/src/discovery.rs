@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use crate::cache::JwksCache;
 use crate::error::{ConfigError, DiscoveryError};
-use crate::source::{JwksSource, spawn_driver};
+use crate::source::{JwksSource, keep_driven, spawn_driver};
 
 /// The path of the discovery document under the issuer.
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
@@ -162,12 +162,7 @@ impl Inner {
     ) -> Result<SharedDiscovery, DiscoveryError> {
         let mut s = self.lock();
         if let Some(fetch) = s.inflight.clone() {
-            if s.task
-                .as_ref()
-                .is_none_or(tokio::task::JoinHandle::is_finished)
-            {
-                s.task = spawn_driver(&fetch);
-            }
+            keep_driven(&mut s.task, &fetch);
             return Ok(fetch);
         }
         let cooldown = self.cache.inner.cfg.cooldown;
@@ -196,10 +191,20 @@ impl Inner {
         match &result {
             Ok(source) => {
                 s.failed = None;
-                self.current.store(Some(Arc::new(Found {
+                let previous = self.current.swap(Some(Arc::new(Found {
                     source: source.clone(),
                     fetched_at: now,
                 })));
+                // The issuer moved its key set: the old set's keys no longer vouch for anything,
+                // so tokens verified with them (and cached) are refused from now on.
+                if let Some(previous) = previous
+                    && previous.source.url() != source.url()
+                {
+                    tracing::info!(issuer = %self.issuer, from = previous.source.url(), to = source.url(), "jwks_uri changed; the old keys are retired");
+                    for key in previous.source.current().iter().flat_map(|set| set.keys()) {
+                        key.retire();
+                    }
+                }
             }
             Err(error) => {
                 tracing::warn!(url = %self.url, %error, "OpenID discovery failed");

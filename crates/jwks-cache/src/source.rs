@@ -404,12 +404,7 @@ impl SourceInner {
     ) -> Option<SharedFetch> {
         let mut s = self.lock();
         if let Some(fetch) = s.inflight.clone() {
-            if s.task
-                .as_ref()
-                .is_none_or(tokio::task::JoinHandle::is_finished)
-            {
-                s.task = spawn_driver(&fetch);
-            }
+            keep_driven(&mut s.task, &fetch);
             return (!matches!(reason, Reason::Background)).then_some(fetch);
         }
         if !allowed(&s) {
@@ -525,6 +520,20 @@ impl SourceInner {
             key.retire();
         }
         Ok(())
+    }
+}
+
+/// Joining a fetch in progress: when the task driving it has ended while the fetch is still in
+/// progress (it died with its runtime), drive it on a new task.
+pub(crate) fn keep_driven<T: Clone + Send + Sync + 'static>(
+    task: &mut Option<tokio::task::JoinHandle<()>>,
+    fetch: &Shared<BoxFuture<'static, T>>,
+) {
+    if task
+        .as_ref()
+        .is_none_or(tokio::task::JoinHandle::is_finished)
+    {
+        *task = spawn_driver(fetch);
     }
 }
 

@@ -46,6 +46,8 @@ struct Shared {
     /// While set, requests wait (after being counted) until [`JwksServer::release`].
     held: std::sync::atomic::AtomicBool,
     requests: AtomicUsize,
+    /// The path of every request answered, in order.
+    paths: Mutex<Vec<String>>,
 }
 
 /// A running JWKS server. Dropping it stops accepting new connections.
@@ -186,6 +188,11 @@ impl JwksServer {
         self.shared.requests.load(Ordering::SeqCst)
     }
 
+    /// The paths of the requests counted by [`JwksServer::requests`], in order.
+    pub fn paths(&self) -> Vec<String> {
+        self.shared.paths.lock().unwrap().clone()
+    }
+
     /// Stop the server: the listener is closed and open connections are shut down, so later
     /// fetches see "connection refused".
     pub async fn shutdown(mut self) {
@@ -226,8 +233,9 @@ async fn run(listener: tokio::net::TcpListener, shared: Arc<Shared>, stop: onesh
         .unwrap();
 }
 
-async fn serve(State(shared): State<Arc<Shared>>) -> Response {
+async fn serve(State(shared): State<Arc<Shared>>, uri: axum::http::Uri) -> Response {
     shared.requests.fetch_add(1, Ordering::SeqCst);
+    shared.paths.lock().unwrap().push(uri.path().to_owned());
     while shared.held.load(Ordering::SeqCst) {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }

@@ -39,5 +39,5 @@ pub(crate) fn policy(
 /// exactly as the layer does.
 pub(crate) fn check(policy: &Policy, payload: &[u8], now: i64) -> Result<(), VerifyError> {
     let claims: OidcClaims = parse_claims(payload)?;
-    policy.check_claims(&claims, now)
+    policy.check_claims(&claims, payload, now)
 }

@@ -63,7 +63,8 @@ impl AuthConfig {
             let entry = set_up(provider, &keys, leeway, max)?;
             let table = provider.table();
             let name = entry.policy.provider().to_string();
-            if let Some(other) = names.insert(name.clone(), table.clone()) {
+            // Names differing only in case would be one label in metrics and logs.
+            if let Some(other) = names.insert(name.to_ascii_lowercase(), table.clone()) {
                 return Err(ConfigError::new(
                     table,
                     format!("the provider name {name:?} is already [{other}]'s"),

@@ -64,11 +64,19 @@ pub use rules::{ExtraIssuers, RuleSettings, set_up};
 
 /// One configured provider, ready for the pipeline: its policy and where its keys come from.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ProviderEntry {
     /// What its tokens must satisfy (it names the provider and its claims type).
     pub policy: Policy,
     /// Where its keys come from.
     pub keys: KeySource,
+}
+
+impl ProviderEntry {
+    /// A provider's policy and key source.
+    pub fn new(policy: Policy, keys: KeySource) -> Self {
+        ProviderEntry { policy, keys }
+    }
 }
 
 /// Everything that makes a provider. Built-in providers implement it on their configuration

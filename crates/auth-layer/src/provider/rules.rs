@@ -118,7 +118,10 @@ pub fn set_up(
         .chain(rules.required_scopes)
         .cloned()
         .collect();
-    if let Some(empty) = scopes.iter().find(|s| s.is_empty() || s.contains(' ')) {
+    if let Some(empty) = scopes
+        .iter()
+        .find(|s| s.is_empty() || s.contains(char::is_whitespace))
+    {
         return Err(ConfigError::new(
             format!("{table}.required_scopes"),
             format!("{empty:?} is not a scope (one non-empty word each)"),

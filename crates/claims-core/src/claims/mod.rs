@@ -7,6 +7,7 @@
 
 pub(crate) mod de;
 mod registered;
+pub(crate) mod rule_members;
 
 pub use registered::{Audience, Extra, NumericDate, Registered};
 
@@ -21,10 +22,10 @@ use crate::{Identity, ProviderId, VerifyError};
 /// What a claims type offers to the policy and to handlers: the built-in providers' types, the
 /// generic [`OidcClaims`](crate::OidcClaims), or a type of your own.
 ///
-/// Only [`ProviderClaims::registered`], [`ProviderClaims::identity`] and
-/// [`ProviderClaims::extra`] are required. Every rule a [`Policy`](crate::Policy) can hold reads
-/// its claim through these methods, so every rule holds for every claims type: a claim the type
-/// does not model is read from [`ProviderClaims::extra`].
+/// The policy's rules on registered claims read [`ProviderClaims::registered`]; its rules on
+/// other members (`scope`, `scp`, `typ`, required or configured claims) read the verified payload
+/// itself, so every rule holds for every claims type, whatever it models. Keep the members your
+/// type does not model in a flattened [`Extra`] so they round-trip.
 pub trait ProviderClaims:
     Serialize + DeserializeOwned + Clone + std::fmt::Debug + Send + Sync + 'static
 {
@@ -36,86 +37,8 @@ pub trait ProviderClaims:
     /// [`Identity::provider`] to the id of the policy that verified the token.
     fn identity(&self) -> Result<Identity, VerifyError>;
 
-    /// The space-separated `scope` claim, when the type models one (otherwise it is read from
-    /// [`ProviderClaims::extra`]).
-    fn scope(&self) -> Option<&str> {
-        None
-    }
-
     /// The top-level members the type does not model.
     fn extra(&self) -> &Extra;
-
-    /// True when the token grants `scope`: listed in `scope` (space-separated, as modelled by
-    /// the type or kept in [`ProviderClaims::extra`]) or in `scp` (an array of strings).
-    fn has_granted_scope(&self, scope: &str) -> bool {
-        let listed = |value: &str| value.split_ascii_whitespace().any(|s| s == scope);
-        let extra = self.extra();
-        self.scope().is_some_and(listed)
-            || extra
-                .get("scope")
-                .and_then(serde_json::Value::as_str)
-                .is_some_and(listed)
-            || extra
-                .get("scp")
-                .and_then(serde_json::Value::as_array)
-                .is_some_and(|scp| scp.iter().any(|s| s.as_str() == Some(scope)))
-    }
-
-    /// Every granted scope: the words of `scope` (modelled or in [`ProviderClaims::extra`]) and
-    /// the strings of `scp`.
-    fn granted_scopes(&self) -> Vec<&str> {
-        let extra = self.extra();
-        let scope = self
-            .scope()
-            .or_else(|| extra.get("scope").and_then(serde_json::Value::as_str))
-            .unwrap_or_default();
-        let scp = extra
-            .get("scp")
-            .and_then(serde_json::Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(serde_json::Value::as_str);
-        scope.split_ascii_whitespace().chain(scp).collect()
-    }
-
-    /// The token-type claim (`typ` in the payload): modelled by the type, or read from
-    /// [`ProviderClaims::extra`].
-    fn token_type(&self) -> Option<&str> {
-        self.extra().get("typ").and_then(serde_json::Value::as_str)
-    }
-
-    /// True when the token carries the claim `name` with a value other than `null`: a
-    /// registered one, one kept in [`ProviderClaims::extra`], or one the type models (found by
-    /// serializing the claims, so only for rules, not for every request's hot path).
-    fn has_claim(&self, name: &str) -> bool {
-        if self.extra().get(name).is_some_and(|v| !v.is_null()) {
-            return true;
-        }
-        let reg = self.registered();
-        match name {
-            "iss" => reg.iss.is_some(),
-            "sub" => reg.sub.is_some(),
-            "aud" => reg.aud.is_some(),
-            "exp" => reg.exp.is_some(),
-            "nbf" => reg.nbf.is_some(),
-            "iat" => reg.iat.is_some(),
-            _ => serde_json::to_value(self)
-                .ok()
-                .and_then(|v| v.get(name).map(|v| !v.is_null()))
-                .unwrap_or(false),
-        }
-    }
-
-    /// A string claim by name: a registered one, or one kept in [`ProviderClaims::extra`]. Used
-    /// by policies that take the user id or email from a configured claim.
-    fn string_claim(&self, name: &str) -> Option<&str> {
-        let reg = self.registered();
-        match name {
-            "iss" => reg.iss,
-            "sub" => reg.sub,
-            _ => self.extra().get(name).and_then(serde_json::Value::as_str),
-        }
-    }
 }
 
 /// The verified claims of any provider, typed behind a shared pointer: handing them to every
@@ -134,14 +57,13 @@ pub trait ProviderClaims:
 pub struct AnyClaims {
     provider: ProviderId,
     claims: Arc<dyn ErasedClaims>,
+    scopes: Arc<[String]>,
 }
 
 /// [`ProviderClaims`] without its type, for [`AnyClaims`].
 trait ErasedClaims: Any + Send + Sync + std::fmt::Debug {
     fn to_json(&self) -> serde_json::Value;
     fn registered(&self) -> Registered<'_>;
-    fn granted_scopes(&self) -> Vec<&str>;
-    fn has_granted_scope(&self, scope: &str) -> bool;
     fn as_any(&self) -> &dyn Any;
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
@@ -153,12 +75,6 @@ impl<C: ProviderClaims> ErasedClaims for C {
     fn registered(&self) -> Registered<'_> {
         ProviderClaims::registered(self)
     }
-    fn granted_scopes(&self) -> Vec<&str> {
-        ProviderClaims::granted_scopes(self)
-    }
-    fn has_granted_scope(&self, scope: &str) -> bool {
-        ProviderClaims::has_granted_scope(self, scope)
-    }
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -168,12 +84,19 @@ impl<C: ProviderClaims> ErasedClaims for C {
 }
 
 impl AnyClaims {
-    /// Wrap one provider's claims.
+    /// Wrap one provider's claims (with no granted scopes: see [`AnyClaims::with_scopes`]).
     pub fn new<C: ProviderClaims>(provider: ProviderId, claims: C) -> Self {
         AnyClaims {
             provider,
             claims: Arc::new(claims),
+            scopes: Arc::from([]),
         }
+    }
+
+    /// The scopes the token grants (verification sets them from `scope` and `scp`).
+    pub fn with_scopes(mut self, scopes: Vec<String>) -> Self {
+        self.scopes = scopes.into();
+        self
     }
 
     /// The provider that issued these claims.
@@ -201,14 +124,14 @@ impl AnyClaims {
         self.claims.registered()
     }
 
-    /// Every granted scope (`scope` and `scp`), see [`ProviderClaims::granted_scopes`].
-    pub fn granted_scopes(&self) -> Vec<&str> {
-        self.claims.granted_scopes()
+    /// Every granted scope: the words of `scope` and the strings of `scp`.
+    pub fn granted_scopes(&self) -> &[String] {
+        &self.scopes
     }
 
-    /// True when the token grants `scope`, see [`ProviderClaims::has_granted_scope`].
+    /// True when the token grants `scope` (in `scope` or `scp`).
     pub fn has_granted_scope(&self, scope: &str) -> bool {
-        self.claims.has_granted_scope(scope)
+        self.scopes.iter().any(|s| s == scope)
     }
 }
 

@@ -108,6 +108,7 @@ impl<'de> Deserialize<'de> for Audience {
 
 /// The registered claims every provider's type exposes, borrowed from the typed claims.
 #[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct Registered<'a> {
     /// `iss`
     pub iss: Option<&'a str>,
@@ -206,5 +207,26 @@ impl<'de> Deserialize<'de> for Extra {
             }
         }
         d.deserialize_map(V)
+    }
+}
+
+impl<'a> Registered<'a> {
+    /// The registered claims from their values (for a claims type of your own).
+    pub fn new(
+        iss: Option<&'a str>,
+        sub: Option<&'a str>,
+        aud: Option<&'a Audience>,
+        exp: Option<NumericDate>,
+        nbf: Option<NumericDate>,
+        iat: Option<NumericDate>,
+    ) -> Self {
+        Registered {
+            iss,
+            sub,
+            aud,
+            exp,
+            nbf,
+            iat,
+        }
     }
 }

@@ -241,10 +241,6 @@ impl ProviderClaims for DynamicClaims {
             expires_at: crate::claims::expiry(self.exp)?,
         })
     }
-
-    fn scope(&self) -> Option<&str> {
-        self.scope.as_deref()
-    }
 }
 
 /// The hosts Dynamic issues from (`iss` = `<host>/<environment id>`, no scheme).

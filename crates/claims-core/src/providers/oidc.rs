@@ -75,7 +75,11 @@ impl ProviderClaims for OidcClaims {
         Ok(Identity {
             provider: ProviderId::from_static("oidc"),
             user_id: crate::claims::user_id(&[self.sub.as_deref()], "sub")?,
-            email: self.string_claim("email").map(str::to_owned),
+            email: self
+                .extra
+                .get("email")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned),
             wallets: Vec::new(),
             issued_at: self.iat.map(|d| d.0),
             expires_at: crate::claims::expiry(self.exp)?,

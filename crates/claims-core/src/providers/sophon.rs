@@ -118,14 +118,6 @@ impl ProviderClaims for SophonClaims {
             expires_at: crate::claims::expiry(self.exp)?,
         })
     }
-
-    fn scope(&self) -> Option<&str> {
-        self.scope.as_deref()
-    }
-
-    fn token_type(&self) -> Option<&str> {
-        self.typ.as_deref()
-    }
 }
 
 /// Sophon's issuer.
