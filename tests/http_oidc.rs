@@ -17,6 +17,8 @@ mod support;
 use oidc_support::*;
 use std::time::Duration;
 
+use reqwest::StatusCode;
+
 use serde_json::{Value, json};
 use support::{app, client, now, serve};
 use test_support::jwks_server::JwksServer;
@@ -311,6 +313,50 @@ async fn discovery_outage_after_good_fetch_keeps_tokens_passing() {
     idp.discovery.shutdown().await;
     pass(oidc_claims(&idp.issuer, now())).await;
     assert!(layer.verifier().is_ready());
+}
+
+// 3a. The issuer moves its key set (a new `jwks_uri`, a new key): once the discovery is refreshed,
+//     a token verified (and cached) with the old key is refused, and the new key's tokens pass.
+#[tokio::test]
+async fn a_moved_key_set_retires_the_old_keys() {
+    let idp = Discovered::start().await;
+    let config = AuthConfig::from_toml_str(&idp.toml()).unwrap();
+    let cache = JwksCache::builder()
+        .min_ttl(Duration::from_secs(1))
+        .ttl(Duration::from_secs(1))
+        .allow_http(true)
+        .build()
+        .unwrap();
+    let layer = AuthLayer::new(config.build_verifier_with(cache).unwrap());
+    layer.verifier().start().await.unwrap();
+    let base = serve(app(layer.clone(), None)).await;
+    let old = sign(&idp.key, &oidc_claims(&idp.issuer, now()));
+    assert_eq!(get(&base, "/me", &old).await.status(), StatusCode::OK);
+
+    let new_key = RsaKey::generate("acme-key-2");
+    let new_jwks = JwksServer::start(jwks(&[new_key.jwk()])).await;
+    idp.discovery.set_jwks_uri(&new_jwks.url());
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Past the TTL: a token not seen before needs a key, is answered from the last good
+    // discovery, and starts the rediscovery in the background.
+    let mut other = oidc_claims(&idp.issuer, now());
+    other["jti"] = json!("another-token");
+    let other = sign(&idp.key, &other);
+    assert_eq!(get(&base, "/me", &other).await.status(), StatusCode::OK);
+    let KeySource::Discovered(discovered) = key_source(layer.verifier(), "acme") else {
+        panic!("acme is discovered");
+    };
+    let new_url = new_jwks.url();
+    eventually("the rediscovery", || {
+        discovered.jwks().is_some_and(|s| s.url() == new_url)
+    })
+    .await;
+    assert_eq!(idp.discovery.requests(), 2);
+    // Both old-key tokens, one of them cached: refused.
+    assert_invalid(get(&base, "/me", &old).await, "no key for this token").await;
+    assert_invalid(get(&base, "/me", &other).await, "no key for this token").await;
+    let fresh = sign(&new_key, &oidc_claims(&idp.issuer, now()));
+    assert_eq!(get(&base, "/me", &fresh).await.status(), StatusCode::OK);
 }
 
 // 3b. With the configuration's own TTL (10 minutes): the discovery document is fetched once at
