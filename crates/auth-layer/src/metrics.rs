@@ -205,7 +205,10 @@ pub fn record_verifier_stats(verifier: &Verifier) {
 }
 
 pub(crate) fn verification(provider: &ProviderId, result: Result<(), &'static str>) {
-    let provider = provider.to_cow();
+    let provider = match provider.as_static() {
+        Some(name) => metrics::SharedString::const_str(name),
+        None => metrics::SharedString::from_shared(provider.to_shared()),
+    };
     match result {
         Ok(()) => metrics::counter!(
             VERIFICATIONS,

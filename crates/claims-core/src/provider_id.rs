@@ -84,12 +84,21 @@ impl ProviderId {
         }
     }
 
-    /// The name as a copy-on-write string: borrowed for static names (metrics labels allocate
-    /// nothing for them).
-    pub fn to_cow(&self) -> Cow<'static, str> {
+    /// The name, when it is a static string (the built-in ids, [`ProviderId::from_static`]).
+    pub fn as_static(&self) -> Option<&'static str> {
         match &self.0 {
-            Repr::Static(s) => Cow::Borrowed(s),
-            Repr::Shared(s) => Cow::Owned(s.to_string()),
+            Repr::Static(s) => Some(s),
+            Repr::Shared(_) => None,
+        }
+    }
+
+    /// The name as a shared string: the same allocation for every clone of a name made at run
+    /// time (an `[[oidc]]` table's), a new one for a static name. With
+    /// [`ProviderId::as_static`], lets a metrics label cost no allocation per request.
+    pub fn to_shared(&self) -> Arc<str> {
+        match &self.0 {
+            Repr::Static(s) => Arc::from(*s),
+            Repr::Shared(s) => Arc::clone(s),
         }
     }
 }

@@ -183,3 +183,29 @@ fn configured_identity_claims_make_sub_optional_but_keep_other_refusals() {
         "u-7"
     );
 }
+
+#[test]
+fn a_key_spelled_with_escapes_is_still_read() {
+    // `sc\u006fpe` is `scope` to every JSON parser: the rules must see it too.
+    let key = RsaKey::generate("k");
+    let header = serde_json::to_vec(&test_support::header_for(&key)).unwrap();
+    let payload = format!(
+        r#"{{"iss":"https://id.mine.example","sub":"u1","exp":{},"sc\u006fpe":"read mfa_pending","typ":"access"}}"#,
+        NOW + 60
+    );
+    let token = test_support::sign_raw(&key, &header, payload.as_bytes());
+    let dk = key.decoding_key();
+    assert_eq!(
+        verify::<Modelled, _>(&token, &mine(), |_, _| Ok(&dk), NOW).unwrap_err(),
+        VerifyError::InsufficientScope("mfa_pending".into())
+    );
+    let payload = format!(
+        r#"{{"iss":"https://id.mine.example","sub":"u1","exp":{},"scope":"read","t\u0079p":"refresh"}}"#,
+        NOW + 60
+    );
+    let token = test_support::sign_raw(&key, &header, payload.as_bytes());
+    assert_eq!(
+        verify::<Modelled, _>(&token, &mine(), |_, _| Ok(&dk), NOW).unwrap_err(),
+        VerifyError::WrongTokenType("refresh".into())
+    );
+}

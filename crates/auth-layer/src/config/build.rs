@@ -40,9 +40,16 @@ impl AuthConfig {
     pub fn build_verifier_with(&self, cache: JwksCache) -> Result<Verifier, ConfigError> {
         self.check_ranges()?;
         if self.is_empty() {
+            let tables: Vec<String> = claims_core::ProviderId::BUILTIN
+                .iter()
+                .map(|p| format!("[{p}]"))
+                .collect();
             return Err(ConfigError::new(
                 "config",
-                "no provider configured (add [para], [parra], [sophon], [dynamic], [web3auth], [privy] or [[oidc]])",
+                format!(
+                    "no provider configured (add {} or [[oidc]])",
+                    tables.join(", ")
+                ),
             ));
         }
         let leeway = Duration::from_secs(self.jwks.leeway_secs);

@@ -57,7 +57,7 @@ pub trait ProviderClaims:
 pub struct AnyClaims {
     provider: ProviderId,
     claims: Arc<dyn ErasedClaims>,
-    scopes: Arc<[String]>,
+    scopes: Box<[String]>,
 }
 
 /// [`ProviderClaims`] without its type, for [`AnyClaims`].
@@ -89,7 +89,7 @@ impl AnyClaims {
         AnyClaims {
             provider,
             claims: Arc::new(claims),
-            scopes: Arc::from([]),
+            scopes: Box::default(),
         }
     }
 

@@ -20,7 +20,20 @@ pub(crate) struct RuleMembers {
 
 impl RuleMembers {
     /// Read them from `payload` (a JSON object that already parsed as the claims type).
+    ///
+    /// A payload without a backslash spells every key literally, so one in which none of
+    /// `"scope"`, `"scp"`, `"typ"` occurs has none of them: it is not parsed again.
     pub(crate) fn read(payload: &[u8]) -> Result<Self, VerifyError> {
+        let may_hold = memchr::memchr(b'\\', payload).is_some()
+            || memchr::memchr_iter(b'"', payload).any(|quote| {
+                let rest = payload.get(quote.saturating_add(1)..).unwrap_or_default();
+                rest.starts_with(b"scope\"")
+                    || rest.starts_with(b"scp\"")
+                    || rest.starts_with(b"typ\"")
+            });
+        if !may_hold {
+            return Ok(RuleMembers::default());
+        }
         serde_json::from_slice(payload).map_err(|_| Malformed::Json(Part::Payload).into())
     }
 
