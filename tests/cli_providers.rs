@@ -22,34 +22,27 @@ use test_support::{EcKey, Provider, RsaKey, jwks, now, sign};
 /// Serve `GET /jwks` (`jwks`) and `GET /.well-known/openid-configuration` (a discovery document
 /// naming `issuer_override`, or this server itself, as the issuer) from a background thread.
 fn serve_issuer(jwks: Value, issuer_override: Option<&str>) -> (SocketAddr, String) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let issuer = format!("http://{addr}");
-    let doc = json!({
-        "issuer": issuer_override.unwrap_or(&issuer),
-        "jwks_uri": format!("http://{addr}/jwks"),
-    });
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            let app = Router::new()
-                .route(
-                    "/jwks",
-                    get(move || async move { axum::Json(jwks.clone()) }),
-                )
-                .route(
-                    "/.well-known/openid-configuration",
-                    get(move || async move { axum::Json(doc.clone()) }),
-                );
-            axum::serve(listener, app).await.unwrap();
-        });
-    });
-    (addr, issuer)
+    // The document names the server itself, known only once it is bound: the handler reads the
+    // address from the request's `Host`.
+    let issuer_override = issuer_override.map(str::to_owned);
+    let app = Router::new()
+        .route(
+            "/jwks",
+            get(move || async move { axum::Json(jwks.clone()) }),
+        )
+        .route(
+            "/.well-known/openid-configuration",
+            get(move |headers: axum::http::HeaderMap| async move {
+                let host = headers["host"].to_str().unwrap();
+                let issuer = format!("http://{host}");
+                axum::Json(json!({
+                    "issuer": issuer_override.clone().unwrap_or(issuer.clone()),
+                    "jwks_uri": format!("{issuer}/jwks"),
+                }))
+            }),
+        );
+    let addr = serve_router(app);
+    (addr, format!("http://{addr}"))
 }
 
 #[test]

@@ -188,10 +188,7 @@ async fn discovery_issuer_mismatch_fails_start_and_requests_get_503() {
     let config = AuthConfig::from_toml_str(&idp.toml()).unwrap();
     let layer = AuthLayer::from_config(&config).unwrap();
     let err = layer.verifier().start().await.unwrap_err();
-    let url = format!(
-        "{}/tenant-1/.well-known/openid-configuration",
-        idp.discovery.base_url()
-    );
+    let url = idp.discovery_url();
     assert_eq!(
         err.to_string(),
         format!(
@@ -234,10 +231,7 @@ async fn discovery_refused_jwks_uri_fails_start_and_outage_does_not() {
     let config = AuthConfig::from_toml_str(&idp.toml()).unwrap();
     let layer = AuthLayer::from_config(&config).unwrap();
     let err = layer.verifier().start().await.unwrap_err();
-    let url = format!(
-        "{}/tenant-1/.well-known/openid-configuration",
-        idp.discovery.base_url()
-    );
+    let url = idp.discovery_url();
     assert_eq!(
         err.to_string(),
         format!(

@@ -41,8 +41,8 @@ pub(crate) const INSPECT_MAX_BYTES: usize = 1024 * 1024;
 #[command(
     name = "wallet-auth",
     version,
-    about = "Inspect and verify Para, Parra, Sophon, Dynamic and Web3Auth identity tokens.",
-    long_about = "Inspect and verify Para, Parra, Sophon, Dynamic and Web3Auth identity tokens.\n\n\
+    about = "Inspect and verify Para, Parra, Sophon, Dynamic, Web3Auth, Privy and OpenID Connect identity tokens.",
+    long_about = "Inspect and verify Para, Parra, Sophon, Dynamic, Web3Auth, Privy and OpenID Connect identity tokens.\n\n\
                   Exit codes: 0 success, 1 token refused (or keys could not be fetched), 2 usage or configuration error."
 )]
 struct Cli {

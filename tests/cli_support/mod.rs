@@ -83,6 +83,12 @@ pub fn write(dir: &std::path::Path, name: &str, bytes: impl AsRef<[u8]>) -> Stri
 
 /// Serve `GET /jwks` with `body` on 127.0.0.1 from a background thread.
 pub fn serve_jwks(body: String) -> SocketAddr {
+    serve_router(Router::new().route("/jwks", get(move || async move { body.clone() })))
+}
+
+/// Serve `app` on 127.0.0.1 from a background thread with a runtime of its own (the tests that
+/// use it run the CLI as a blocking process).
+pub fn serve_router(app: Router) -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
@@ -93,7 +99,6 @@ pub fn serve_jwks(body: String) -> SocketAddr {
             .unwrap();
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            let app = Router::new().route("/jwks", get(move || async move { body.clone() }));
             axum::serve(listener, app).await.unwrap();
         });
     });

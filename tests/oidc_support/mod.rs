@@ -231,6 +231,11 @@ impl Discovered {
         )
     }
 
+    /// The URL of the discovery document (under the issuer's path).
+    pub fn discovery_url(&self) -> String {
+        format!("{}.well-known/openid-configuration", self.issuer)
+    }
+
     pub fn token(&self, claims: &Value) -> String {
         sign(&self.key, claims)
     }

@@ -12,21 +12,7 @@ use claims_core::*;
 use serde_json::{Value, json};
 use test_support::{EcKey, RsaKey, sign, sign_with_header};
 
-/// An [`Identity`] from all its members (the type is `#[non_exhaustive]`).
-fn identity(
-    provider: ProviderId,
-    user_id: String,
-    email: Option<String>,
-    wallets: Vec<Wallet>,
-    issued_at: Option<i64>,
-    expires_at: i64,
-) -> Identity {
-    let mut id = Identity::new(provider, user_id, expires_at);
-    id.email = email;
-    id.wallets = wallets;
-    id.issued_at = issued_at;
-    id
-}
+use test_support::identity;
 
 const APP_ID: &str = "clpispdty00ycl80fpueukbhl";
 const USER: &str = "did:privy:cm4x9t2kq00fz12lbh7y3x8qa";

@@ -12,21 +12,7 @@ use claims_core::*;
 use serde_json::{Value, json};
 use test_support::{DecodingKey, EcKey, Hmac, RsaKey, b64, sign, sign_with_header, unsigned};
 
-/// An [`Identity`] from all its members (the type is `#[non_exhaustive]`).
-fn identity(
-    provider: ProviderId,
-    user_id: String,
-    email: Option<String>,
-    wallets: Vec<Wallet>,
-    issued_at: Option<i64>,
-    expires_at: i64,
-) -> Identity {
-    let mut id = Identity::new(provider, user_id, expires_at);
-    id.email = email;
-    id.wallets = wallets;
-    id.issued_at = issued_at;
-    id
-}
+use test_support::identity;
 
 const NOW: i64 = 1_750_000_000;
 

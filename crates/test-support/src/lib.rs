@@ -379,3 +379,20 @@ impl PartialEq<Provider> for claims_core::ProviderId {
         self.as_str() == other.as_str()
     }
 }
+
+/// A [`claims_core::Identity`] from all its members (the type is `#[non_exhaustive]`), to compare
+/// a verification's identity with.
+pub fn identity(
+    provider: claims_core::ProviderId,
+    user_id: String,
+    email: Option<String>,
+    wallets: Vec<claims_core::Wallet>,
+    issued_at: Option<i64>,
+    expires_at: i64,
+) -> claims_core::Identity {
+    let mut id = claims_core::Identity::new(provider, user_id, expires_at);
+    id.email = email;
+    id.wallets = wallets;
+    id.issued_at = issued_at;
+    id
+}
