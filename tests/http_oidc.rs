@@ -23,7 +23,6 @@ use serde_json::{Value, json};
 use support::{app, client, now, serve};
 use test_support::jwks_server::JwksServer;
 use test_support::{EcKey, RsaKey, jwks, sign};
-use wallet_auth::jwks::JwksCache;
 use wallet_auth::layer::{AuthConfig, AuthLayer, KeySource};
 
 // 1. A discovered issuer: the token of its key is accepted, the identity and claims come out
@@ -258,16 +257,7 @@ async fn discovery_refused_jwks_uri_fails_start_and_outage_does_not() {
 #[tokio::test]
 async fn discovery_outage_after_good_fetch_keeps_tokens_passing() {
     let idp = Discovered::start().await;
-    let config = AuthConfig::from_toml_str(&idp.toml()).unwrap();
-    let cache = JwksCache::builder()
-        .min_ttl(Duration::from_secs(1))
-        .ttl(Duration::from_secs(1))
-        .cooldown(Duration::from_secs(30))
-        .allow_http(true)
-        .build()
-        .unwrap();
-    let layer = AuthLayer::new(config.build_verifier_with(cache).unwrap());
-    layer.verifier().start().await.unwrap();
+    let layer = idp.short_ttl_layer().await;
     assert_eq!(idp.discovery.requests(), 1);
     let base = serve(app(layer.clone(), None)).await;
 
@@ -314,15 +304,7 @@ async fn discovery_outage_after_good_fetch_keeps_tokens_passing() {
 #[tokio::test]
 async fn a_moved_key_set_retires_the_old_keys() {
     let idp = Discovered::start().await;
-    let config = AuthConfig::from_toml_str(&idp.toml()).unwrap();
-    let cache = JwksCache::builder()
-        .min_ttl(Duration::from_secs(1))
-        .ttl(Duration::from_secs(1))
-        .allow_http(true)
-        .build()
-        .unwrap();
-    let layer = AuthLayer::new(config.build_verifier_with(cache).unwrap());
-    layer.verifier().start().await.unwrap();
+    let layer = idp.short_ttl_layer().await;
     let base = serve(app(layer.clone(), None)).await;
     let old = sign(&idp.key, &oidc_claims(&idp.issuer, now()));
     assert_eq!(get(&base, "/me", &old).await.status(), StatusCode::OK);

@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 use test_support::discovery_server::DiscoveryServer;
 use test_support::jwks_server::JwksServer;
 use test_support::{RsaKey, jwks, sign};
-use wallet_auth::jwks::Stats;
-use wallet_auth::layer::{KeySource, Verifier};
+use wallet_auth::jwks::{JwksCache, Stats};
+use wallet_auth::layer::{AuthConfig, AuthLayer, KeySource, Verifier};
 
 /// The audience the `[[oidc]]` issuers below require.
 pub const API_AUD: &str = "api://acme";
@@ -229,6 +229,22 @@ impl Discovered {
             "#,
             self.issuer
         )
+    }
+
+    /// A started layer for this issuer whose discovery and key sets live 1 s (the configuration's
+    /// minimum is 60 s), with a 30 s cooldown after a failure.
+    pub async fn short_ttl_layer(&self) -> AuthLayer {
+        let config = AuthConfig::from_toml_str(&self.toml()).unwrap();
+        let cache = JwksCache::builder()
+            .min_ttl(Duration::from_secs(1))
+            .ttl(Duration::from_secs(1))
+            .cooldown(Duration::from_secs(30))
+            .allow_http(true)
+            .build()
+            .unwrap();
+        let layer = AuthLayer::new(config.build_verifier_with(cache).unwrap());
+        layer.verifier().start().await.unwrap();
+        layer
     }
 
     /// The URL of the discovery document (under the issuer's path).
