@@ -3,10 +3,15 @@
 //! This facade re-exports the workspace crates:
 //! - [`claims`]: typed claims, the provider-neutral [`claims::Identity`], policies and verification (no I/O);
 //! - [`jwks`]: the JSON Web Key Set cache;
-//! - [`layer`]: the Tower layer, axum extractors and tonic support.
+//! - [`layer`]: the Tower layer, axum extractors and tonic support;
+//!
+//! and owns [`gateway`], the forward-auth service of `wallet-auth serve` (feature `cli`), and
+//! [`dev`], the development issuer (feature `dev`).
 
 #[cfg(feature = "dev")]
 pub mod dev;
+#[cfg(feature = "cli")]
+pub mod gateway;
 
 pub use auth_layer as layer;
 pub use claims_core as claims;

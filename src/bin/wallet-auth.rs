@@ -6,7 +6,9 @@
 //!   [--aud AUD] [--signature-only] TOKEN`: verify against an arbitrary key set, with the layer's
 //!   own claim checks;
 //! - `wallet-auth keys URL`: list a JWKS's keys and why any was skipped;
-//! - `wallet-auth dev-token [--provider P] [--claims JSON]`: mint a token from the development issuer.
+//! - `wallet-auth dev-token [--provider P] [--claims JSON]`: mint a token from the development issuer;
+//! - `wallet-auth serve --config FILE [--listen ADDR] [--log-format text|json]`: the forward-auth
+//!   service for proxies.
 //!
 //! Exit codes: 0 success, 1 token refused (or keys unobtainable), 2 usage or configuration error.
 //! A closed stdout (`wallet-auth inspect TOKEN | head -1`) ends the output quietly; the exit
@@ -22,6 +24,8 @@ mod inspect;
 mod keys;
 #[path = "wallet-auth/output.rs"]
 mod output;
+#[path = "wallet-auth/serve.rs"]
+mod serve;
 #[path = "wallet-auth/verify.rs"]
 mod verify;
 
@@ -82,6 +86,19 @@ enum Command {
         /// temporary directory; created when missing).
         #[arg(long, value_name = "FILE")]
         state: Option<PathBuf>,
+    },
+    /// Run the forward-auth service (nginx auth_request, Caddy forward_auth, Envoy ext_authz) on
+    /// the configuration's providers, until SIGTERM or SIGINT.
+    Serve {
+        /// The auth-layer TOML configuration (its `[serve]` table names the identity headers).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = serve::DEFAULT_LISTEN)]
+        listen: String,
+        /// One line per refusal on stderr: `text` or `json`.
+        #[arg(long, value_name = "FORMAT", default_value = "text")]
+        log_format: String,
     },
 }
 
@@ -147,6 +164,11 @@ fn main() -> ExitCode {
             claims,
             state,
         } => dev_token::dev_token(&provider, claims.as_deref(), state.as_deref()),
+        Command::Serve {
+            config,
+            listen,
+            log_format,
+        } => serve::serve(&config, &listen, &log_format),
     };
     output::exit(result)
 }

@@ -134,7 +134,7 @@ async fn every_numeric_key_at_and_beyond_its_limits() {
                         "1.5" => "invalid type: floating point `1.5`, expected u64".to_owned(),
                         _ => "invalid type: string \"7\", expected u64".to_owned(),
                     };
-                    let what = if key.key == "token.max_bytes" {
+                    let what = if ["token.max_bytes", "serve.max_header_bytes"].contains(&key.key) {
                         what.replace("u64", "usize")
                     } else {
                         what

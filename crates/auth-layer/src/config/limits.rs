@@ -97,7 +97,13 @@ pub const NUMERIC_KEYS: &[NumericKey] = &[
     count("parra_issuer.ttl_secs", PARRA_ISSUER_TTL_RANGE, |c| {
         c.parra_issuer.as_ref().map(|p| p.ttl_secs)
     }),
+    count("serve.max_header_bytes", SERVE_HEADER_BYTES_RANGE, |c| {
+        Some(as_u64(c.serve.max_header_bytes))
+    }),
 ];
+
+/// Valid range of `serve.max_header_bytes`: 256 bytes to 16 KiB (proxies' own header limits).
+pub const SERVE_HEADER_BYTES_RANGE: std::ops::RangeInclusive<u64> = 256..=16_384;
 
 /// The entry of `key` (`jwks.ttl_secs`).
 pub(crate) fn numeric_key(key: &str) -> Option<&'static NumericKey> {

@@ -30,8 +30,10 @@ use std::path::Path;
 use serde::Deserialize;
 
 pub(crate) use build::secret;
-pub use limits::{LEEWAY_RANGE, NUMERIC_KEYS, NumericKey, PARRA_ISSUER_TTL_RANGE};
-pub use tables::{JwksConfig, ParraIssuerConfig, TokenConfig};
+pub use limits::{
+    LEEWAY_RANGE, NUMERIC_KEYS, NumericKey, PARRA_ISSUER_TTL_RANGE, SERVE_HEADER_BYTES_RANGE,
+};
+pub use tables::{JwksConfig, ParraIssuerConfig, ServeConfig, TokenConfig};
 
 pub use crate::provider::dynamic::{DynamicConfig, dynamic_jwks_url};
 pub use crate::provider::oidc::{Audiences, OidcConfig};
@@ -93,6 +95,9 @@ pub struct AuthConfig {
     pub oidc: Vec<OidcConfig>,
     /// `[parra_issuer]`: mint Parra tokens at `POST /v1/parra/auth/token`.
     pub parra_issuer: Option<ParraIssuerConfig>,
+    /// `[serve]`: the identity headers of the forward-auth service (`wallet-auth serve`).
+    #[serde(default)]
+    pub serve: ServeConfig,
     /// Providers of your own ([`AuthConfig::with_provider`]).
     #[serde(skip)]
     pub custom: Vec<Arc<dyn Provider>>,

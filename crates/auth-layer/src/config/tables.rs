@@ -103,3 +103,40 @@ impl std::fmt::Debug for ParraIssuerConfig {
             .finish()
     }
 }
+
+/// `[serve]`: the forward-auth service (`wallet-auth serve`): the identity headers it answers
+/// with.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct ServeConfig {
+    /// The provider's id (default `X-Auth-Provider`).
+    pub provider_header: String,
+    /// The user id (default `X-Auth-User-Id`).
+    pub user_id_header: String,
+    /// The email, when the token carries one (default `X-Auth-Email`).
+    pub email_header: String,
+    /// The wallets, comma-separated `chain:address` (default `X-Auth-Wallets`).
+    pub wallets_header: String,
+    /// Also send the claims, base64url JSON, in `claims_header_name` (default false).
+    pub claims_header: bool,
+    /// The claims header (default `X-Auth-Claims`).
+    pub claims_header_name: String,
+    /// The longest header value sent; a token whose value would be longer is refused, never
+    /// truncated (default 4096).
+    pub max_header_bytes: usize,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            provider_header: "X-Auth-Provider".to_owned(),
+            user_id_header: "X-Auth-User-Id".to_owned(),
+            email_header: "X-Auth-Email".to_owned(),
+            wallets_header: "X-Auth-Wallets".to_owned(),
+            claims_header: false,
+            claims_header_name: "X-Auth-Claims".to_owned(),
+            max_header_bytes: 4096,
+        }
+    }
+}

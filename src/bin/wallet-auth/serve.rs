@@ -1,0 +1,100 @@
+//! `wallet-auth serve`: the forward-auth service for nginx, Caddy, Traefik and Envoy (see
+//! [`wallet_auth::gateway`]). Exit codes: 0 after a graceful shutdown (SIGTERM or SIGINT: requests
+//! in flight are finished), 1 when the address cannot be bound or the server fails, 2 on a bad
+//! configuration (one line naming the key).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use wallet_auth::gateway::{Gateway, RefusalLog};
+use wallet_auth::layer::AuthConfig;
+use wallet_auth::layer::metrics::{UPKEEP_INTERVAL, describe, record_verifier_stats, spawn_upkeep};
+
+use crate::output::{Failure, refused, usage};
+
+/// The default address.
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:8089";
+
+/// Run the service until SIGTERM or SIGINT.
+pub(crate) fn serve(config: &Path, listen: &str, log_format: &str) -> Result<(), Failure> {
+    let log = match log_format {
+        "text" => RefusalLog::Text,
+        "json" => RefusalLog::Json,
+        other => {
+            return Err(usage(format!(
+                "--log-format {other:?}: expected text or json"
+            )));
+        }
+    };
+    let addr: SocketAddr = listen.parse().map_err(|_| {
+        usage(format!(
+            "--listen {listen:?}: expected an address like {DEFAULT_LISTEN}"
+        ))
+    })?;
+    let config = AuthConfig::from_file(config).map_err(|e| usage(format!("config: {e}")))?;
+    let gateway = Gateway::from_config(&config, log).map_err(|e| usage(format!("config: {e}")))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| refused(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        let metrics = match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()
+        {
+            Ok(handle) => {
+                describe();
+                let upkeep = handle.clone();
+                spawn_upkeep(UPKEEP_INTERVAL, move || upkeep.run_upkeep());
+                let verifier = gateway.verifier().clone();
+                let render: Arc<dyn Fn() -> String + Send + Sync> = Arc::new(move || {
+                    record_verifier_stats(&verifier);
+                    handle.render()
+                });
+                Some(render)
+            }
+            Err(_) => None,
+        };
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| refused(format!("cannot listen on {addr}: {e}")))?;
+        if config.jwks.prefetch {
+            gateway
+                .verifier()
+                .start()
+                .await
+                .map_err(|e| usage(format!("config: {e}")))?;
+        }
+        let bound = listener.local_addr().unwrap_or(addr);
+        eprintln!(
+            "wallet-auth serve: listening on http://{bound} (/auth, /healthz, /readyz, /metrics)"
+        );
+        axum::serve(listener, gateway.router(metrics))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|e| refused(format!("server: {e}")))?;
+        eprintln!("wallet-auth serve: stopped");
+        Ok(())
+    })
+}
+
+/// SIGTERM or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,115 @@
+//! The identity headers of an accepted request, made safe to forward.
+//!
+//! Every value taken from a token is checked before it becomes a header value: bytes other than
+//! visible ASCII and space (so CR, LF, NUL, DEL and every non-ASCII byte) are percent-encoded,
+//! as is `%` itself, so the value cannot end a header or start another; a value longer than
+//! `[serve] max_header_bytes` after that refuses the request: it is never truncated.
+
+use auth_layer::config::{ConfigError, ServeConfig};
+use auth_layer::{AuthError, Authenticated};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+use crate::claims::VerifyError;
+
+/// Bytes percent-encoded in a header value: controls (CR, LF, NUL, DEL…), `%`, and (by
+/// `utf8_percent_encode`) every non-ASCII byte.
+const NOT_VISIBLE: &AsciiSet = &CONTROLS.add(b'%');
+
+/// The configured header names and value limit.
+#[derive(Debug, Clone)]
+pub struct IdentityHeaders {
+    provider: HeaderName,
+    user_id: HeaderName,
+    email: HeaderName,
+    wallets: HeaderName,
+    claims: Option<HeaderName>,
+    max_bytes: usize,
+}
+
+impl IdentityHeaders {
+    /// The headers of `[serve]`.
+    ///
+    /// # Errors
+    ///
+    /// A header name that is not a valid HTTP header name, naming its key.
+    pub fn from_config(c: &ServeConfig) -> Result<Self, ConfigError> {
+        let name = |key: &str, value: &str| {
+            HeaderName::from_bytes(value.as_bytes()).map_err(|_| {
+                ConfigError::new(
+                    format!("serve.{key}"),
+                    format!("{value:?} is not a header name"),
+                )
+            })
+        };
+        Ok(IdentityHeaders {
+            provider: name("provider_header", &c.provider_header)?,
+            user_id: name("user_id_header", &c.user_id_header)?,
+            email: name("email_header", &c.email_header)?,
+            wallets: name("wallets_header", &c.wallets_header)?,
+            claims: if c.claims_header {
+                Some(name("claims_header_name", &c.claims_header_name)?)
+            } else {
+                None
+            },
+            max_bytes: c.max_header_bytes,
+        })
+    }
+
+    /// The headers for an accepted token: provider, user id, email (when present), wallets
+    /// (`chain:address`, comma-separated, when any), claims (when configured).
+    ///
+    /// # Errors
+    ///
+    /// A value longer than the limit (`the token's claims are invalid`, 401).
+    pub fn for_identity(&self, auth: &Authenticated) -> Result<HeaderMap, AuthError> {
+        let id = auth.identity();
+        let mut headers = HeaderMap::new();
+        self.insert(&mut headers, &self.provider, id.provider.as_str())?;
+        self.insert(&mut headers, &self.user_id, &id.user_id)?;
+        if let Some(email) = &id.email {
+            self.insert(&mut headers, &self.email, email)?;
+        }
+        let wallets: Vec<String> = id
+            .wallets
+            .iter()
+            .filter_map(|w| {
+                let at = w.address.as_deref().or(w.public_key.as_deref())?;
+                Some(format!("{}:{at}", w.chain.as_deref().unwrap_or("unknown")))
+            })
+            .collect();
+        if !wallets.is_empty() {
+            self.insert(&mut headers, &self.wallets, &wallets.join(","))?;
+        }
+        if let Some(name) = &self.claims {
+            let json = auth.claims().to_json().to_string();
+            self.insert(&mut headers, name, &URL_SAFE_NO_PAD.encode(json))?;
+        }
+        Ok(headers)
+    }
+
+    fn insert(
+        &self,
+        headers: &mut HeaderMap,
+        name: &HeaderName,
+        value: &str,
+    ) -> Result<(), AuthError> {
+        let safe = utf8_percent_encode(value, NOT_VISIBLE).to_string();
+        if safe.len() > self.max_bytes {
+            return Err(too_long(name));
+        }
+        let value = HeaderValue::from_str(&safe).map_err(|_| too_long(name))?;
+        headers.insert(name.clone(), value);
+        Ok(())
+    }
+}
+
+/// The refusal for a value that cannot be forwarded whole.
+fn too_long(name: &HeaderName) -> AuthError {
+    VerifyError::InvalidClaim {
+        path: format!("{name} (longer than serve.max_header_bytes)"),
+    }
+    .into()
+}

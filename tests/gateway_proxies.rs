@@ -1,0 +1,302 @@
+//! Real proxies in front of `wallet-auth serve`: nginx (`auth_request`) and Caddy
+//! (`forward_auth`), each started by the test on loopback from a configuration written to a temp
+//! dir (the ones in the README's "Gateway mode"), in front of an upstream that records the headers
+//! it receives. Under `CI=true` a missing proxy is a failure; elsewhere the test says so and
+//! skips that proxy.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod gateway_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::HeaderMap;
+use gateway_support::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use test_support::jwks_server::{JwksServer, closed_url};
+use test_support::{EcKey, jwks, now, sign};
+
+/// The nginx configuration of the README, with `{dir}`, `{port}`, `{auth}` and `{upstream}`
+/// filled in.
+const NGINX_CONF: &str = include_str!("gateway_configs/nginx.conf");
+/// The Caddyfile of the README.
+const CADDYFILE: &str = include_str!("gateway_configs/Caddyfile");
+
+/// The headers each upstream request carried (the `x-auth-*` ones), in order.
+type Seen = Arc<Mutex<Vec<Value>>>;
+
+async fn upstream() -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let record = seen.clone();
+    let app = Router::new().fallback(move |headers: HeaderMap| {
+        let record = record.clone();
+        async move {
+            let auth: serde_json::Map<String, Value> = headers
+                .iter()
+                .filter(|(name, _)| name.as_str().starts_with("x-auth-"))
+                .map(|(name, value)| (name.to_string(), json!(value.to_str().unwrap())))
+                .collect();
+            record.lock().unwrap().push(Value::Object(auth));
+            "upstream"
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr.to_string(), seen)
+}
+
+/// A free loopback port (bound, then released for the proxy).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `name` on the PATH, or `None` (a failure under `CI=true`).
+fn proxy(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .chain([PathBuf::from("/usr/sbin")])
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{name} is not installed (.ci/run installs it)"
+        );
+        eprintln!("SKIPPED: {name} is not installed");
+    }
+    found
+}
+
+struct Proxy {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn wait_listening(base: &str, child: &mut Child, dir: &Path) {
+    for _ in 0..200 {
+        if client()
+            .get(format!("{base}/healthz-of-nothing"))
+            .send()
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
+            panic!("the proxy exited ({status}): {log}");
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the proxy never listened on {base}");
+}
+
+fn fill(template: &str, dir: &Path, port: u16, auth: &str, upstream: &str) -> String {
+    template
+        .replace("{dir}", dir.to_str().unwrap())
+        .replace("{port}", &port.to_string())
+        .replace("{auth}", auth)
+        .replace("{upstream}", upstream)
+}
+
+async fn nginx(auth: &str, upstream: &str) -> Option<Proxy> {
+    let bin = proxy("nginx")?;
+    let dir = temp_dir("nginx");
+    let port = free_port();
+    let conf = dir.join("nginx.conf");
+    std::fs::write(&conf, fill(NGINX_CONF, &dir, port, auth, upstream)).unwrap();
+    let mut child = Command::new(bin)
+        .arg("-p")
+        .arg(&dir)
+        .arg("-c")
+        .arg(&conf)
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_listening(&base, &mut child, &dir).await;
+    Some(Proxy { child, base })
+}
+
+async fn caddy(auth: &str, upstream: &str) -> Option<Proxy> {
+    let bin = proxy("caddy")?;
+    let dir = temp_dir("caddy");
+    let port = free_port();
+    let file = dir.join("Caddyfile");
+    std::fs::write(&file, fill(CADDYFILE, &dir, port, auth, upstream)).unwrap();
+    let mut child = Command::new(bin)
+        .args(["run", "--adapter", "caddyfile", "--config"])
+        .arg(&file)
+        .env("HOME", &dir)
+        .env("XDG_DATA_HOME", &dir)
+        .env("XDG_CONFIG_HOME", &dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_listening(&base, &mut child, &dir).await;
+    Some(Proxy { child, base })
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "wallet-auth-{name}-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+async fn get(
+    base: &str,
+    path: &str,
+    token: Option<&str>,
+    user_id: Option<&str>,
+) -> reqwest::Response {
+    let mut req = client().get(format!("{base}{path}"));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    if let Some(user) = user_id {
+        req = req.header("X-Auth-User-Id", user);
+    }
+    req.send().await.unwrap()
+}
+
+/// What every proxy must do with the service's answers.
+async fn check(proxy: &Proxy, seen: &Seen, ec: &EcKey) {
+    let base = &proxy.base;
+    let token = sign(ec, &privy_claims());
+
+    // A valid token reaches the upstream with the identity headers.
+    let res = get(base, "/app", Some(&token), None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.unwrap(), "upstream");
+    assert_eq!(
+        seen.lock().unwrap().pop().unwrap(),
+        json!({
+            "x-auth-provider": "privy",
+            "x-auth-user-id": "did:privy:cm3user1",
+            "x-auth-email": "ada@example.com",
+            "x-auth-wallets": "evm:0xAbC0000000000000000000000000000000000001",
+        })
+    );
+    // A client's own X-Auth-User-Id never reaches the upstream, with a valid token...
+    let res = get(base, "/app", Some(&token), Some("admin")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        seen.lock().unwrap().pop().unwrap()["x-auth-user-id"],
+        "did:privy:cm3user1"
+    );
+
+    // ... or without one; no token, expired, forged: 401, the upstream never sees them.
+    let mut expired = privy_claims();
+    expired["exp"] = json!(now() - 3600);
+    let forged = sign(&EcKey::generate("privy-1"), &privy_claims());
+    for (token, challenge) in [
+        (None, "Bearer".to_owned()),
+        (
+            Some(sign(ec, &expired)),
+            "Bearer error=\"invalid_token\", error_description=\"the token has expired\"".to_owned(),
+        ),
+        (
+            Some(forged),
+            "Bearer error=\"invalid_token\", error_description=\"the token's signature is invalid\"".to_owned(),
+        ),
+    ] {
+        let res = get(base, "/app", token.as_deref(), Some("admin")).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{challenge}");
+        assert_eq!(res.headers()["www-authenticate"], challenge.as_str());
+    }
+    // A scope the location requires and the token lacks: 403.
+    let res = get(base, "/scoped", Some(&token), None).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "a refused request reached the upstream"
+    );
+}
+
+fn config_for(jwks_url: &str) -> PathBuf {
+    config(jwks_url, "")
+}
+
+#[tokio::test]
+async fn nginx_and_caddy_in_front_of_the_service() {
+    let ec = EcKey::generate("privy-1");
+    let keys = JwksServer::start_on_own_thread(jwks(&[ec.jwk()]));
+    let served = serve(&config_for(&keys.url()), "text");
+    let auth = served.base.trim_start_matches("http://").to_owned();
+    let (upstream, seen) = upstream().await;
+    if let Some(nginx) = nginx(&auth, &upstream).await {
+        check(&nginx, &seen, &ec).await;
+    }
+    if let Some(caddy) = caddy(&auth, &upstream).await {
+        check(&caddy, &seen, &ec).await;
+    }
+}
+
+#[tokio::test]
+async fn key_set_down_before_the_first_fetch_is_503_with_retry_after() {
+    let ec = EcKey::generate("privy-1");
+    let down = closed_url().await;
+    let served = serve(&config_for(&down), "text");
+    let auth = served.base.trim_start_matches("http://").to_owned();
+    let (upstream, seen) = upstream().await;
+    let token = sign(&ec, &privy_claims());
+    if let Some(nginx) = nginx(&auth, &upstream).await {
+        // auth_request turns the 503 into a 500; the configuration's error_page gives 503.
+        let res = get(&nginx.base, "/app", Some(&token), None).await;
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()["retry-after"], "5");
+        let res = get(&nginx.base, "/raw", Some(&token), None).await;
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    if let Some(caddy) = caddy(&auth, &upstream).await {
+        let res = get(&caddy.base, "/app", Some(&token), None).await;
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()["retry-after"], "5");
+    }
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+#[test]
+fn the_readme_shows_these_configurations_as_they_are() {
+    let readme = include_str!("../README.md");
+    assert!(
+        readme.contains(NGINX_CONF),
+        "README's nginx configuration differs"
+    );
+    assert!(readme.contains(CADDYFILE), "README's Caddyfile differs");
+}
