@@ -96,6 +96,9 @@ enum Command {
         /// The address to listen on.
         #[arg(long, value_name = "ADDR", default_value = serve::DEFAULT_LISTEN)]
         listen: String,
+        /// Also serve Envoy's gRPC `envoy.service.auth.v3.Authorization/Check` on this address.
+        #[arg(long, value_name = "ADDR")]
+        grpc_listen: Option<String>,
         /// One line per refusal on stderr: `text` or `json`.
         #[arg(long, value_name = "FORMAT", default_value = "text")]
         log_format: String,
@@ -167,8 +170,9 @@ fn main() -> ExitCode {
         Command::Serve {
             config,
             listen,
+            grpc_listen,
             log_format,
-        } => serve::serve(&config, &listen, &log_format),
+        } => serve::serve(&config, &listen, grpc_listen.as_deref(), &log_format),
     };
     output::exit(result)
 }

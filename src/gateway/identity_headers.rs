@@ -58,6 +58,15 @@ impl IdentityHeaders {
         })
     }
 
+    /// Every identity header name this service may send.
+    pub fn names(&self) -> Vec<HeaderName> {
+        [&self.provider, &self.user_id, &self.email, &self.wallets]
+            .into_iter()
+            .chain(&self.claims)
+            .cloned()
+            .collect()
+    }
+
     /// The headers for an accepted token: provider, user id, email (when present), wallets
     /// (`chain:address`, comma-separated, when any), claims (when configured).
     ///

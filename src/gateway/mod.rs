@@ -25,6 +25,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod envoy_check;
 pub mod identity_headers;
 
 use std::sync::Arc;
@@ -117,15 +118,19 @@ impl Gateway {
         router.with_state(self.clone())
     }
 
-    /// The answer for one forwarded request.
+    /// The answer for one forwarded request, as HTTP.
     async fn answer(&self, uri: &Uri, headers: &HeaderMap) -> Response {
-        let Some(narrowing) = Narrowing::from_query(uri.query()) else {
-            // The proxy's location is misconfigured, not the client's token.
-            let body = serde_json::json!({
-                "error": "invalid_request",
-                "error_description": "unknown or repeated query parameter (scope, provider)",
-            });
-            return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+        match self.decide(uri.query(), headers).await {
+            Decision::Allow(identity) => (StatusCode::OK, identity).into_response(),
+            Decision::Refuse(rejection) => rejection.to_response::<Body>(),
+            Decision::BadQuery => bad_query(),
+        }
+    }
+
+    /// The decision for one forwarded request: its query (`scope`, `provider`) and headers.
+    pub(crate) async fn decide(&self, query: Option<&str>, headers: &HeaderMap) -> Decision {
+        let Some(narrowing) = Narrowing::from_query(query) else {
+            return Decision::BadQuery;
         };
         let token = match find_token(headers, &self.inner.sources) {
             Ok(Some(token)) => token,
@@ -140,9 +145,14 @@ impl Gateway {
             return self.refuse(e, Some(auth.provider().clone()));
         }
         match self.inner.headers.for_identity(&auth) {
-            Ok(identity) => (StatusCode::OK, identity).into_response(),
+            Ok(identity) => Decision::Allow(identity),
             Err(e) => self.refuse(e, Some(auth.provider().clone())),
         }
+    }
+
+    /// The identity header names, for removing a client's own (Envoy).
+    pub(crate) fn identity_header_names(&self) -> Vec<axum::http::HeaderName> {
+        self.inner.headers.names()
     }
 
     /// The provider a refused token names (unverified: for the log line only).
@@ -153,7 +163,7 @@ impl Gateway {
     }
 
     /// The layer's refusal for `error`, logged.
-    fn refuse(&self, error: AuthError, provider: Option<ProviderId>) -> Response {
+    fn refuse(&self, error: AuthError, provider: Option<ProviderId>) -> Decision {
         let rejection = Rejection::new(error, false, RETRY_AFTER_SECS);
         let status = rejection.status().as_u16();
         let reason = rejection.error().reason();
@@ -174,8 +184,28 @@ impl Gateway {
             ),
             RefusalLog::Off => {}
         }
-        rejection.to_response::<Body>()
+        Decision::Refuse(rejection)
     }
+}
+
+/// The decision on a forwarded request.
+pub(crate) enum Decision {
+    /// Let it through, with these identity headers.
+    Allow(HeaderMap),
+    /// The layer's refusal.
+    Refuse(Rejection),
+    /// The location's query is not `scope`/`provider` (a proxy misconfiguration): 400.
+    BadQuery,
+}
+
+/// The answer to a query the service does not understand: the proxy's location is
+/// misconfigured, not the client's token.
+pub(crate) fn bad_query() -> Response {
+    let body = serde_json::json!({
+        "error": "invalid_request",
+        "error_description": "unknown or repeated query parameter (scope, provider)",
+    });
+    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
 }
 
 async fn check(State(gateway): State<Gateway>, uri: Uri, headers: HeaderMap) -> Response {

@@ -22,6 +22,8 @@ pub const DYNAMIC_ENV: &str = "2762a57b-faa4-41ce-9f16-abff9300e2c9";
 pub struct Served {
     pub child: Child,
     pub base: String,
+    /// The gRPC `Check` service's address, when `--grpc-listen` was given.
+    pub grpc: Option<String>,
     pub stderr: std::sync::mpsc::Receiver<String>,
 }
 
@@ -58,10 +60,16 @@ pub fn rand_suffix() -> u64 {
 }
 
 pub fn serve(config: &std::path::Path, log_format: &str) -> Served {
+    serve_with(config, log_format, &[])
+}
+
+/// [`serve`] with more arguments (`--grpc-listen 127.0.0.1:0`).
+pub fn serve_with(config: &std::path::Path, log_format: &str, more: &[&str]) -> Served {
     let mut child = Command::new(BIN)
         .args(["serve", "--config"])
         .arg(config)
         .args(["--listen", "127.0.0.1:0", "--log-format", log_format])
+        .args(more)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -74,6 +82,10 @@ pub fn serve(config: &std::path::Path, log_format: &str) -> Served {
         .and_then(|rest| rest.split(' ').next())
         .unwrap_or_else(|| panic!("unexpected first line: {first}"))
         .to_owned();
+    let grpc = first
+        .split_once("), grpc ")
+        .and_then(|(_, rest)| rest.split(' ').next())
+        .map(str::to_owned);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in lines.map_while(Result::ok) {
@@ -83,6 +95,7 @@ pub fn serve(config: &std::path::Path, log_format: &str) -> Served {
     Served {
         child,
         base,
+        grpc,
         stderr: rx,
     }
 }

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
+use wallet_auth::gateway::envoy_check::EnvoyCheck;
 use wallet_auth::gateway::{Gateway, RefusalLog};
 use wallet_auth::layer::AuthConfig;
 use wallet_auth::layer::metrics::{UPKEEP_INTERVAL, describe, record_verifier_stats, spawn_upkeep};
@@ -16,8 +17,13 @@ use crate::output::{Failure, refused, usage};
 /// The default address.
 pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:8089";
 
-/// Run the service until SIGTERM or SIGINT.
-pub(crate) fn serve(config: &Path, listen: &str, log_format: &str) -> Result<(), Failure> {
+/// Run the service until SIGTERM or SIGINT; with `grpc_listen`, Envoy's gRPC `Check` service too.
+pub(crate) fn serve(
+    config: &Path,
+    listen: &str,
+    grpc_listen: Option<&str>,
+    log_format: &str,
+) -> Result<(), Failure> {
     let log = match log_format {
         "text" => RefusalLog::Text,
         "json" => RefusalLog::Json,
@@ -32,6 +38,15 @@ pub(crate) fn serve(config: &Path, listen: &str, log_format: &str) -> Result<(),
             "--listen {listen:?}: expected an address like {DEFAULT_LISTEN}"
         ))
     })?;
+    let grpc_addr: Option<SocketAddr> = grpc_listen
+        .map(|g| {
+            g.parse().map_err(|_| {
+                usage(format!(
+                    "--grpc-listen {g:?}: expected an address like 127.0.0.1:8090"
+                ))
+            })
+        })
+        .transpose()?;
     let config = AuthConfig::from_file(config).map_err(|e| usage(format!("config: {e}")))?;
     let gateway = Gateway::from_config(&config, log).map_err(|e| usage(format!("config: {e}")))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -64,14 +79,50 @@ pub(crate) fn serve(config: &Path, listen: &str, log_format: &str) -> Result<(),
                 .await
                 .map_err(|e| usage(format!("config: {e}")))?;
         }
+        let grpc_listener = match grpc_addr {
+            Some(addr) => Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| refused(format!("cannot listen on {addr}: {e}")))?,
+            ),
+            None => None,
+        };
         let bound = listener.local_addr().unwrap_or(addr);
-        eprintln!(
-            "wallet-auth serve: listening on http://{bound} (/auth, /healthz, /readyz, /metrics)"
-        );
-        axum::serve(listener, gateway.router(metrics))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(|e| refused(format!("server: {e}")))?;
+        match grpc_listener.as_ref().and_then(|l| l.local_addr().ok()) {
+            Some(grpc) => eprintln!(
+                "wallet-auth serve: listening on http://{bound} (/auth, /healthz, /readyz, /metrics), grpc {grpc} (envoy.service.auth.v3.Authorization)"
+            ),
+            None => eprintln!(
+                "wallet-auth serve: listening on http://{bound} (/auth, /healthz, /readyz, /metrics)"
+            ),
+        }
+        // One signal stops both servers; each finishes its requests in flight.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        });
+        let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let http = axum::serve(listener, gateway.router(metrics))
+            .with_graceful_shutdown(wait(stopped.clone()));
+        let grpc = async {
+            match grpc_listener {
+                Some(listener) => tonic::transport::Server::builder()
+                    .add_service(EnvoyCheck::new(gateway.clone()).into_server())
+                    .serve_with_incoming_shutdown(
+                        tonic::transport::server::TcpIncoming::from(listener),
+                        wait(stopped.clone()),
+                    )
+                    .await
+                    .map_err(|e| refused(format!("grpc server: {e}"))),
+                None => Ok(()),
+            }
+        };
+        let (http, grpc) = tokio::join!(http, grpc);
+        http.map_err(|e| refused(format!("server: {e}")))?;
+        grpc?;
         eprintln!("wallet-auth serve: stopped");
         Ok(())
     })
