@@ -121,19 +121,22 @@ fn fill(template: &str, dir: &Path, port: u16, auth: &str, upstream: &str) -> St
         .replace("{upstream}", upstream)
 }
 
-async fn nginx(auth: &str, upstream: &str) -> Option<Proxy> {
-    let bin = proxy("nginx")?;
-    let dir = temp_dir("nginx");
+/// Start proxy `name` from `template` (written to `file` in a temp dir); `command` gets the
+/// binary, the temp dir and the file, and returns the command to spawn.
+async fn start_proxy(
+    name: &str,
+    template: &str,
+    file: &str,
+    auth: &str,
+    upstream: &str,
+    command: impl FnOnce(PathBuf, &Path, &Path) -> Command,
+) -> Option<Proxy> {
+    let bin = proxy(name)?;
+    let dir = temp_dir(name);
     let port = free_port();
-    let conf = dir.join("nginx.conf");
-    std::fs::write(&conf, fill(NGINX_CONF, &dir, port, auth, upstream)).unwrap();
-    let mut child = Command::new(bin)
-        .arg("-p")
-        .arg(&dir)
-        .arg("-c")
-        .arg(&conf)
-        .arg("-e")
-        .arg(dir.join("error.log"))
+    let path = dir.join(file);
+    std::fs::write(&path, fill(template, &dir, port, auth, upstream)).unwrap();
+    let mut child = command(bin, &dir, &path)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -143,25 +146,45 @@ async fn nginx(auth: &str, upstream: &str) -> Option<Proxy> {
     Some(Proxy { child, base })
 }
 
+async fn nginx(auth: &str, upstream: &str) -> Option<Proxy> {
+    start_proxy(
+        "nginx",
+        NGINX_CONF,
+        "nginx.conf",
+        auth,
+        upstream,
+        |bin, dir, conf| {
+            let mut c = Command::new(bin);
+            c.arg("-p")
+                .arg(dir)
+                .arg("-c")
+                .arg(conf)
+                .arg("-e")
+                .arg(dir.join("error.log"));
+            c
+        },
+    )
+    .await
+}
+
 async fn caddy(auth: &str, upstream: &str) -> Option<Proxy> {
-    let bin = proxy("caddy")?;
-    let dir = temp_dir("caddy");
-    let port = free_port();
-    let file = dir.join("Caddyfile");
-    std::fs::write(&file, fill(CADDYFILE, &dir, port, auth, upstream)).unwrap();
-    let mut child = Command::new(bin)
-        .args(["run", "--adapter", "caddyfile", "--config"])
-        .arg(&file)
-        .env("HOME", &dir)
-        .env("XDG_DATA_HOME", &dir)
-        .env("XDG_CONFIG_HOME", &dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_listening(&base, &mut child, &dir).await;
-    Some(Proxy { child, base })
+    start_proxy(
+        "caddy",
+        CADDYFILE,
+        "Caddyfile",
+        auth,
+        upstream,
+        |bin, dir, file| {
+            let mut c = Command::new(bin);
+            c.args(["run", "--adapter", "caddyfile", "--config"])
+                .arg(file)
+                .env("HOME", dir)
+                .env("XDG_DATA_HOME", dir)
+                .env("XDG_CONFIG_HOME", dir);
+            c
+        },
+    )
+    .await
 }
 
 fn temp_dir(name: &str) -> PathBuf {

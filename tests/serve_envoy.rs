@@ -49,6 +49,19 @@ fn envoy_request(path: &str, headers: &[(&str, &str)]) -> CheckRequest {
     }
 }
 
+/// The key → value of Envoy header options.
+fn header_map(
+    options: &[envoy_types::pb::envoy::config::core::v3::HeaderValueOption],
+) -> HashMap<String, String> {
+    options
+        .iter()
+        .map(|o| {
+            let h = o.header.clone().unwrap();
+            (h.key, h.value)
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn grpc_check_allows_and_denies_like_auth() {
     let ec = EcKey::generate("privy-1");
@@ -77,14 +90,7 @@ async fn grpc_check_allows_and_denies_like_auth() {
     let Some(HttpResponse::OkResponse(ok)) = res.http_response else {
         panic!("not an OkHttpResponse");
     };
-    let set: HashMap<String, String> = ok
-        .headers
-        .iter()
-        .map(|h| {
-            let h = h.header.clone().unwrap();
-            (h.key, h.value)
-        })
-        .collect();
+    let set = header_map(&ok.headers);
     assert_eq!(
         set,
         HashMap::from([
@@ -127,14 +133,7 @@ async fn grpc_check_allows_and_denies_like_auth() {
             panic!("not a DeniedHttpResponse");
         };
         assert_eq!(denied.status.unwrap().code, http);
-        let headers: HashMap<String, String> = denied
-            .headers
-            .iter()
-            .map(|h| {
-                let h = h.header.clone().unwrap();
-                (h.key, h.value)
-            })
-            .collect();
+        let headers = header_map(&denied.headers);
         assert_eq!(
             headers.get("www-authenticate").map(String::as_str),
             challenge
@@ -167,10 +166,7 @@ async fn grpc_check_is_unavailable_when_keys_are() {
         panic!("not a DeniedHttpResponse");
     };
     assert_eq!(denied.status.unwrap().code, 503);
-    assert!(denied.headers.iter().any(|h| {
-        let h = h.header.as_ref().unwrap();
-        h.key == "retry-after" && h.value == "5"
-    }));
+    assert_eq!(header_map(&denied.headers)["retry-after"], "5");
 }
 
 #[tokio::test]
