@@ -212,6 +212,37 @@ fn a_bad_configuration_exits_2_with_one_line() {
     );
 }
 
+#[test]
+fn bad_flags_exit_2_with_one_line() {
+    let path = config("http://127.0.0.1:9/jwks", "");
+    for (flag, value, line) in [
+        (
+            "--listen",
+            "nowhere",
+            "error: --listen \"nowhere\": expected an address like 127.0.0.1:8089\n",
+        ),
+        (
+            "--grpc-listen",
+            "localhost",
+            "error: --grpc-listen \"localhost\": expected an address like 127.0.0.1:8090\n",
+        ),
+        (
+            "--log-format",
+            "yaml",
+            "error: --log-format \"yaml\": expected text or json\n",
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .args(["serve", "--config"])
+            .arg(&path)
+            .args([flag, value])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert_eq!(String::from_utf8(out.stderr).unwrap(), line, "{flag}");
+    }
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn sigterm_stops_it_gracefully() {

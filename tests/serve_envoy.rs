@@ -110,13 +110,20 @@ async fn grpc_check_allows_and_denies_like_auth() {
     let mut expired = privy_claims();
     expired["exp"] = json!(now() - 3600);
     let bearer_expired = format!("Bearer {}", sign(&ec, &expired));
-    for (request, grpc_code, http, challenge) in [
-        (envoy_request("/app", &[]), 16, 401, Some("Bearer")),
+    for (request, grpc_code, http, challenge, body) in [
+        (
+            envoy_request("/app", &[]),
+            16,
+            401,
+            Some("Bearer"),
+            json!({"error": "missing_token", "error_description": "authentication required"}),
+        ),
         (
             envoy_request("/app", &[("authorization", &bearer_expired)]),
             16,
             401,
             Some("Bearer error=\"invalid_token\", error_description=\"the token has expired\""),
+            json!({"error": "invalid_token", "error_description": "the token has expired"}),
         ),
         (
             envoy_request("/app?scope=read:me", &[("authorization", &bearer)]),
@@ -125,6 +132,7 @@ async fn grpc_check_allows_and_denies_like_auth() {
             Some(
                 "Bearer error=\"insufficient_scope\", error_description=\"the token does not grant this access\"",
             ),
+            json!({"error": "insufficient_scope", "error_description": "the token does not grant this access"}),
         ),
     ] {
         let res = client.check(request).await.unwrap().into_inner();
@@ -138,8 +146,7 @@ async fn grpc_check_allows_and_denies_like_auth() {
             headers.get("www-authenticate").map(String::as_str),
             challenge
         );
-        let body: Value = serde_json::from_str(&denied.body).unwrap();
-        assert!(body["error"].is_string(), "{body}");
+        assert_eq!(serde_json::from_str::<Value>(&denied.body).unwrap(), body);
     }
 }
 

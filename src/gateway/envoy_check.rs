@@ -85,8 +85,8 @@ impl EnvoyCheck {
         match decision {
             Decision::Allow(identity) => {
                 let mut ok = OkHttpResponseBuilder::new();
-                for name in self.gateway.identity_header_names() {
-                    match identity.get(&name).and_then(|v| v.to_str().ok()) {
+                for name in self.gateway.identity_headers().names() {
+                    match identity.get(name).and_then(|v| v.to_str().ok()) {
                         Some(value) => {
                             // Replace a client's own header of that name, never add beside it.
                             ok.add_header(

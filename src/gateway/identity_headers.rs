@@ -59,12 +59,10 @@ impl IdentityHeaders {
     }
 
     /// Every identity header name this service may send.
-    pub fn names(&self) -> Vec<HeaderName> {
+    pub fn names(&self) -> impl Iterator<Item = &HeaderName> {
         [&self.provider, &self.user_id, &self.email, &self.wallets]
             .into_iter()
             .chain(&self.claims)
-            .cloned()
-            .collect()
     }
 
     /// The headers for an accepted token: provider, user id, email (when present), wallets

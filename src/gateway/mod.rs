@@ -150,9 +150,9 @@ impl Gateway {
         }
     }
 
-    /// The identity header names, for removing a client's own (Envoy).
-    pub(crate) fn identity_header_names(&self) -> Vec<axum::http::HeaderName> {
-        self.inner.headers.names()
+    /// The identity headers' configuration (their names, for removing a client's own: Envoy).
+    pub(crate) fn identity_headers(&self) -> &IdentityHeaders {
+        &self.inner.headers
     }
 
     /// The provider a refused token names (unverified: for the log line only).

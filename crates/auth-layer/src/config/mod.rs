@@ -36,7 +36,7 @@ pub use limits::{
 pub use tables::{JwksConfig, ParraIssuerConfig, ServeConfig, TokenConfig};
 
 pub use crate::provider::dynamic::{DynamicConfig, dynamic_jwks_url};
-pub use crate::provider::oidc::{Audiences, OidcConfig};
+pub use crate::provider::oidc::OidcConfig;
 pub use crate::provider::para::{ParaConfig, ParaEnvironment};
 pub use crate::provider::parra::{ParraConfig, ParraKeyConfig};
 pub use crate::provider::privy::{PrivyConfig, privy_jwks_url};

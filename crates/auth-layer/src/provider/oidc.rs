@@ -10,33 +10,11 @@
 
 use claims_core::provider_id::is_valid_name;
 use claims_core::providers::oidc::DEFAULT_ALGORITHMS;
-use claims_core::{Algorithm, Policy, ProviderId};
-use serde::Deserialize;
+use claims_core::{Algorithm, Audience, Policy, ProviderId};
 
 use super::{DevToken, DevValues, KeyContext, Provider, RuleSettings};
 use crate::config::ConfigError;
 use crate::key_source::KeySource;
-
-/// `audience`: one string or a list.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
-#[non_exhaustive]
-pub enum Audiences {
-    /// `audience = "api"`
-    One(String),
-    /// `audience = ["api", "admin"]`
-    Many(Vec<String>),
-}
-
-impl Audiences {
-    /// The audiences as a list.
-    pub fn to_vec(&self) -> Vec<String> {
-        match self {
-            Audiences::One(a) => vec![a.clone()],
-            Audiences::Many(a) => a.clone(),
-        }
-    }
-}
 
 fn default_user_id_claim() -> String {
     "sub".to_owned()
@@ -54,8 +32,8 @@ super::provider_table! {
         pub name: String,
         /// The issuer: `iss` must equal it exactly.
         pub issuer: String,
-        /// Required: `aud` must contain one of these (a string or a list).
-        pub audience: Audiences,
+        /// Required: `aud` must contain one of these (a string or a list, read as `aud` is).
+        pub audience: Audience,
         /// The key set's URL (or set `discovery = true`).
         pub jwks_url: Option<String>,
         /// Read `jwks_uri` from `<issuer>/.well-known/openid-configuration` (default false).
@@ -100,15 +78,14 @@ impl Provider for OidcConfig {
             ));
         }
         let field = |key: &str| format!("{table}.{key}");
-        let policy =
-            Policy::oidc(self.id(), self.issuer.clone(), self.audience.to_vec()).map_err(|e| {
-                match e {
-                    claims_core::PolicyError::Empty("oidc.issuer") => {
-                        ConfigError::new(field("issuer"), "must not be empty")
-                    }
-                    e => ConfigError::new(field("audience"), e),
+        let policy = Policy::oidc(self.id(), self.issuer.clone(), self.audience.iter()).map_err(
+            |e| match e {
+                claims_core::PolicyError::Empty("oidc.issuer") => {
+                    ConfigError::new(field("issuer"), "must not be empty")
                 }
-            })?;
+                e => ConfigError::new(field("audience"), e),
+            },
+        )?;
         policy
             .with_identity_claims(self.user_id_claim.clone(), self.email_claim.clone())
             .map_err(|e| ConfigError::new(field("user_id_claim"), e))
@@ -143,7 +120,7 @@ impl Provider for OidcConfig {
             .or(DEFAULT_ALGORITHMS.first().copied())?;
         let mut claims = serde_json::json!({
             "iss": self.issuer,
-            "aud": self.audience.to_vec().first(),
+            "aud": self.audience.iter().next(),
             "iat": dev.now,
             "exp": dev.now.saturating_add(3600),
         });
