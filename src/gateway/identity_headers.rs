@@ -5,6 +5,8 @@
 //! as is `%` itself, so the value cannot end a header or start another; a value longer than
 //! `[serve] max_header_bytes` after that refuses the request: it is never truncated.
 
+use std::borrow::Cow;
+
 use auth_layer::config::{ConfigError, ServeConfig};
 use auth_layer::{AuthError, Authenticated};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
@@ -73,22 +75,26 @@ impl IdentityHeaders {
     /// A value longer than the limit (`the token's claims are invalid`, 401).
     pub fn for_identity(&self, auth: &Authenticated) -> Result<HeaderMap, AuthError> {
         let id = auth.identity();
-        let mut headers = HeaderMap::new();
+        let mut headers = HeaderMap::with_capacity(5);
         self.insert(&mut headers, &self.provider, id.provider.as_str())?;
         self.insert(&mut headers, &self.user_id, &id.user_id)?;
         if let Some(email) = &id.email {
             self.insert(&mut headers, &self.email, email)?;
         }
-        let wallets: Vec<String> = id
-            .wallets
-            .iter()
-            .filter_map(|w| {
-                let at = w.address.as_deref().or(w.public_key.as_deref())?;
-                Some(format!("{}:{at}", w.chain.as_deref().unwrap_or("unknown")))
-            })
-            .collect();
+        let mut wallets = String::new();
+        for w in &id.wallets {
+            let Some(at) = w.address.as_deref().or(w.public_key.as_deref()) else {
+                continue;
+            };
+            if !wallets.is_empty() {
+                wallets.push(',');
+            }
+            wallets.push_str(w.chain.as_deref().unwrap_or("unknown"));
+            wallets.push(':');
+            wallets.push_str(at);
+        }
         if !wallets.is_empty() {
-            self.insert(&mut headers, &self.wallets, &wallets.join(","))?;
+            self.insert(&mut headers, &self.wallets, &wallets)?;
         }
         if let Some(name) = &self.claims {
             let json = auth.claims().to_json().to_string();
@@ -97,17 +103,22 @@ impl IdentityHeaders {
         Ok(headers)
     }
 
+    /// `value` made safe (copied once, or encoded once when it needs it), under the limit.
     fn insert(
         &self,
         headers: &mut HeaderMap,
         name: &HeaderName,
         value: &str,
     ) -> Result<(), AuthError> {
-        let safe = utf8_percent_encode(value, NOT_VISIBLE).to_string();
+        let safe: Cow<'_, str> = utf8_percent_encode(value, NOT_VISIBLE).into();
         if safe.len() > self.max_bytes {
             return Err(too_long(name));
         }
-        let value = HeaderValue::from_str(&safe).map_err(|_| too_long(name))?;
+        let value = match safe {
+            Cow::Borrowed(value) => HeaderValue::from_str(value),
+            Cow::Owned(value) => HeaderValue::try_from(value),
+        }
+        .map_err(|_| too_long(name))?;
         headers.insert(name.clone(), value);
         Ok(())
     }

@@ -8,6 +8,8 @@
     clippy::panic
 )]
 
+pub mod proxies;
+
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 
@@ -111,12 +113,13 @@ pub fn privy_claims() -> Value {
     })
 }
 
+/// A client that never goes through a proxy from the environment.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
 pub async fn auth(base: &str, path: &str, token: Option<&str>) -> reqwest::Response {
-    let mut req = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .get(format!("{base}{path}"));
+    let mut req = client().get(format!("{base}{path}"));
     if let Some(token) = token {
         req = req.bearer_auth(token);
     }

@@ -51,6 +51,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use test_support::jwks_server::JwksServer;
+use test_support::proc_stats::rss_kib;
 use test_support::{EcKey, jwks, sign};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -167,15 +168,6 @@ impl Counters {
         }
         (io + timeouts + statuses.values().sum::<u64>(), text)
     }
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc (Linux)");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/<pid>/status")
 }
 
 fn mib(kib: u64) -> f64 {

@@ -31,6 +31,7 @@ use std::task::{Context, Poll, Waker};
 use auth_layer::{KeySource, Verifier};
 use claims_core::Policy;
 use serde_json::json;
+use test_support::proc_stats::rss_kib;
 use test_support::{EcKey, sign};
 
 const ENTRIES: u64 = 100_000;
@@ -42,15 +43,6 @@ fn ready<F: Future>(f: F) -> F::Output {
         Poll::Ready(v) => v,
         Poll::Pending => panic!("waited"),
     }
-}
-
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
 }
 
 const DYNAMIC_ENV: &str = "2762a57b-faa4-41ce-9f16-abff9300e2c9";
@@ -132,7 +124,7 @@ fn floor() {
         .max_capacity(ENTRIES)
         .expire_after(Ttl)
         .build();
-    let before = rss_kib();
+    let before = rss_kib("self");
     for i in 0..ENTRIES {
         let mut key = [0u8; 32];
         key[..8].copy_from_slice(&i.to_le_bytes());
@@ -143,7 +135,7 @@ fn floor() {
     }
     cache.run_pending_tasks();
     assert_eq!(cache.entry_count(), ENTRIES);
-    let delta = rss_kib() - before;
+    let delta = rss_kib("self") - before;
     println!(
         "  moka alone (32-byte key, 16-byte value, per-entry expiry): +{:.1} MiB ({} bytes per entry)",
         delta as f64 / 1024.0,
@@ -190,7 +182,7 @@ fn main() {
     let tokens = verifier.token_cache().unwrap();
     tokens.clear();
     tokens.run_pending_tasks();
-    let before = rss_kib();
+    let before = rss_kib("self");
     let mut held = Vec::new();
     let vec_mode = std::env::var("MEM_MODE").is_ok_and(|m| m == "vec");
     for chunk in 0..ENTRIES / 1_000 {
@@ -205,7 +197,7 @@ fn main() {
         tokens.run_pending_tasks();
     }
     tokens.run_pending_tasks();
-    let after = rss_kib();
+    let after = rss_kib("self");
     let delta_kib = after.saturating_sub(before);
     let mib = delta_kib as f64 / 1024.0;
     let per_entry = delta_kib * 1024 / ENTRIES;

@@ -14,6 +14,7 @@ pub mod discovery_server;
 #[cfg(feature = "server")]
 pub mod jwks_server;
 mod jwt_key;
+pub mod proc_stats;
 
 pub use jwt_key::{DecodingKey, jwt_algorithm};
 
