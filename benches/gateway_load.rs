@@ -8,9 +8,10 @@
 //!
 //! Everything runs on 127.0.0.1, each part its own process except the JWKS server and the gRPC
 //! client, which are this one:
-//! - `wallet-auth serve` (the release binary of this package) from a configuration with one
-//!   provider (Privy) whose key set comes from a JWKS server in this process; the verified-token
-//!   cache is on (the default), so after the first request every check is a cache hit;
+//! - `wallet-auth serve` (the release binary of this package) from the tests' configuration
+//!   (Privy and Dynamic, both over a JWKS server in this process; the token is Privy's); the
+//!   verified-token cache is on (the default), so after the first request every check is a
+//!   cache hit (the report ends with the service's hit and miss counts);
 //! - nginx from the README's configuration (`tests/gateway_configs/nginx.conf`, one worker): its
 //!   `/public/` location is the no-auth path, `/` the `auth_request` path;
 //! - the upstream: a second nginx (one worker) answering `200 upstream` to everything;
@@ -50,12 +51,13 @@ use envoy_types::pb::envoy::service::auth::v3::authorization_client::Authorizati
 use envoy_types::pb::envoy::service::auth::v3::{
     AttributeContext, CheckRequest, attribute_context,
 };
-use gateway_support::proxies::{NGINX_CONF, Proxy, nginx, nginx_from, temp_dir};
-use gateway_support::{config, privy_claims, serve_with};
+use gateway_support::proxies::{NGINX_CONF, Proxy, nginx, nginx_from, proxy, temp_dir};
+use gateway_support::{client, config, privy_claims, serve_with};
 use serde_json::json;
 use test_support::jwks_server::JwksServer;
 use test_support::proc_stats::{TICKS_PER_SECOND, cpu_ticks, rss_kib};
 use test_support::{EcKey, jwks, now, sign};
+use wallet_auth::layer::metrics::{TOKEN_CACHE_HITS, TOKEN_CACHE_MISSES};
 
 /// The upstream: one nginx worker answering every request itself.
 const UPSTREAM_CONF: &str = "daemon off;
@@ -105,23 +107,45 @@ struct Options {
     rounds: u32,
 }
 
+const USAGE: &str = "usage: gateway_load [--seconds N (5)] [--connections N (64, at most the \
+     configuration's keepalive 64)] [--rounds N (5)]";
+
 fn options() -> Options {
     let mut o = Options {
         seconds: 5,
         connections: 64,
         rounds: 5,
     };
-    let args: Vec<String> = std::env::args().collect();
-    for pair in args.windows(2) {
-        let value = || pair[1].parse().expect("a number after the option");
-        match pair[0].as_str() {
-            "--seconds" => o.seconds = value(),
-            "--connections" => o.connections = u32::try_from(value()).unwrap(),
-            "--rounds" => o.rounds = u32::try_from(value()).unwrap(),
-            _ => {}
+    // cargo bench passes `--bench`; every other argument is a flag and its number.
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    while let Some(flag) = args.next() {
+        let value: u64 = args
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{flag} needs a number\n{USAGE}"));
+        match flag.as_str() {
+            "--seconds" => o.seconds = value,
+            "--connections" => o.connections = u32::try_from(value).unwrap(),
+            "--rounds" => o.rounds = u32::try_from(value).unwrap(),
+            _ => panic!("unknown option {flag}\n{USAGE}"),
         }
     }
+    // More connections than nginx keeps open to the service would measure reconnections.
+    assert!(
+        o.connections <= 64 && o.rounds > 0 && o.seconds > 0,
+        "{USAGE}"
+    );
     o
+}
+
+/// The CPU ticks of a process this bench started (and keeps running).
+fn ticks(pid: u32) -> u64 {
+    cpu_ticks(pid).expect("/proc/<pid>/stat (Linux)")
+}
+
+/// The `VmRSS` of a process this bench started (and keeps running), in KiB.
+fn rss(pid: u32) -> u64 {
+    rss_kib(pid).expect("/proc/<pid>/status (Linux)")
 }
 
 /// One wrk run's figures.
@@ -145,7 +169,7 @@ fn wrk(
     script: &Path,
     pids: &[u32],
 ) -> Run {
-    let before: Vec<u64> = pids.iter().map(|&p| cpu_ticks(p)).collect();
+    let before: Vec<u64> = pids.iter().map(|&p| ticks(p)).collect();
     let mut command = Command::new("wrk");
     command
         .args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s")])
@@ -163,7 +187,7 @@ fn wrk(
     // wrk's own CPU: its last reading before it exits (polled; at most 50 ms short).
     let mut wrk_ticks = 0;
     while child.try_wait().unwrap().is_none() {
-        wrk_ticks = wrk_ticks.max(cpu_ticks(child.id()));
+        wrk_ticks = wrk_ticks.max(cpu_ticks(child.id()).unwrap_or(0));
         std::thread::sleep(Duration::from_millis(50));
     }
     let out = child.wait_with_output().unwrap();
@@ -178,7 +202,7 @@ fn wrk(
     let mut cpu_us: Vec<f64> = pids
         .iter()
         .zip(before)
-        .map(|(&p, b)| per_request_us(cpu_ticks(p).saturating_sub(b)))
+        .map(|(&p, b)| per_request_us(ticks(p).saturating_sub(b)))
         .collect();
     cpu_us.push(per_request_us(wrk_ticks));
     Run {
@@ -217,13 +241,17 @@ fn envoy_check(token: &str) -> CheckRequest {
     }
 }
 
-/// Checks per second, p50 and p99 (µs), refusals, for `seconds` with `concurrency` in flight.
-async fn grpc_load(
-    grpc: &str,
-    token: &str,
-    seconds: u64,
-    concurrency: u32,
-) -> (f64, u64, u64, u64) {
+/// One gRPC run's figures.
+struct GrpcRun {
+    checks: usize,
+    per_second: f64,
+    p50_us: u64,
+    p99_us: u64,
+    refused: u64,
+}
+
+/// Envoy's `Check` with the token for `seconds`, `concurrency` in flight over 4 connections.
+async fn grpc_load(grpc: &str, token: &str, seconds: u64, concurrency: u32) -> GrpcRun {
     let mut channels = Vec::new();
     for _ in 0..4 {
         channels.push(
@@ -261,7 +289,35 @@ async fn grpc_load(
     let elapsed = start.elapsed().as_secs_f64();
     all.sort_unstable();
     let pct = |p: usize| all[(all.len() * p / 100).min(all.len() - 1)];
-    (all.len() as f64 / elapsed, pct(50), pct(99), refused)
+    GrpcRun {
+        checks: all.len(),
+        per_second: all.len() as f64 / elapsed,
+        p50_us: pct(50),
+        p99_us: pct(99),
+        refused,
+    }
+}
+
+/// The service's token-cache hits and misses, from `/metrics`.
+async fn token_cache_counts(base: &str) -> String {
+    let text = client()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let count = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    format!(
+        "{} token-cache hits, {} misses",
+        count(TOKEN_CACHE_HITS),
+        count(TOKEN_CACHE_MISSES)
+    )
 }
 
 fn main() {
@@ -274,28 +330,27 @@ fn main() {
 }
 
 async fn run(o: Options) {
-    for tool in ["wrk", "/usr/sbin/nginx"] {
-        let found = Command::new(tool)
-            .arg("-v")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        assert!(
-            found,
-            "{tool} is missing: sudo apt-get install -y wrk nginx-light"
-        );
-    }
+    let missing = "missing: sudo apt-get install -y wrk nginx-light";
+    let wrk_found = Command::new("wrk").arg("-v").stdout(Stdio::null()).status();
+    assert!(wrk_found.is_ok(), "wrk {missing}");
+    assert!(proxy("nginx").is_some(), "nginx {missing}");
     let ec = EcKey::generate("privy-1");
     let keys = JwksServer::start_on_own_thread(jwks(&[ec.jwk()]));
     let mut claims = privy_claims();
-    claims["exp"] = json!(now() + 3600);
+    // Valid for the whole run: warm-ups, rounds, the gRPC run, and a margin.
+    let planned = PATHS.len() as u64 * (2 + u64::from(o.rounds) * o.seconds) + o.seconds;
+    claims["exp"] = json!(now().saturating_add(i64::try_from(planned).unwrap() + 600));
     let token = sign(&ec, &claims);
-    let served = serve_with(
+    let mut served = serve_with(
         &config(&keys.url(), ""),
         "text",
         &["--grpc-listen", "127.0.0.1:0"],
     );
+    // Its refusal lines are not read: dropping the receiver keeps them out of memory.
+    drop(std::mem::replace(
+        &mut served.stderr,
+        std::sync::mpsc::channel().1,
+    ));
     let auth = served.base.trim_start_matches("http://").to_owned();
     let upstream: Proxy = nginx_from(UPSTREAM_CONF, "", "").await.expect("nginx");
     let upstream_addr = upstream.base.trim_start_matches("http://").to_owned();
@@ -322,15 +377,15 @@ async fn run(o: Options) {
         let url = url(floored, path);
         let token = with_token.then_some(token.as_str());
         let warm = wrk(&url, token, 2, o.connections, &script, &pids(floored));
-        assert_eq!(warm.socket_errors, 0, "{name}: socket errors in warm-up");
-        assert_eq!(warm.non_2xx == 0, with_token, "{name}: warm-up");
+        let refused = if with_token { 0 } else { warm.requests };
+        assert_eq!((warm.socket_errors, warm.non_2xx), (0, refused), "{name}");
     }
-    let rss_warm = rss_kib(served.child.id());
+    let rss_warm = rss(served.child.id());
     let mut report = String::new();
     writeln!(
         report,
         "wrk -t1 -c{} -d{}s, {} rounds; CPU µs per request: nginx / serve / upstream / wrk\n\n\
-         | round | path | requests/s | p50 | p99 | non-2xx | CPU µs/request | / no auth | serve's RSS |\n\
+         | round | path | requests/s | p50 | p99 | status ≥ 400 | CPU µs/request | / no auth | serve's RSS |\n\
          |---|---|---|---|---|---|---|---|---|",
         o.connections, o.seconds, o.rounds
     )
@@ -349,7 +404,8 @@ async fn run(o: Options) {
                 &script,
                 &pids(floored),
             );
-            assert_eq!(r.socket_errors, 0, "{name}: socket errors");
+            let refused = if with_token { 0 } else { r.requests };
+            assert_eq!((r.socket_errors, r.non_2xx), (0, refused), "{name}");
             let cpu: Vec<String> = r.cpu_us.iter().map(|c| format!("{c:.1}")).collect();
             let (ratio, rss) = if i == 0 {
                 no_auth = r.per_second;
@@ -361,7 +417,7 @@ async fn run(o: Options) {
                 if i == 1 {
                     ratios.push(r.per_second / no_auth);
                 }
-                let rss = rss_kib(served.child.id()) as f64 / 1024.0;
+                let rss = rss(served.child.id()) as f64 / 1024.0;
                 (
                     format!("{:.2}×", r.per_second / no_auth),
                     format!("{rss:.1} MiB"),
@@ -390,28 +446,31 @@ async fn run(o: Options) {
     .unwrap();
 
     let grpc = served.grpc.clone().expect("the gRPC address");
-    let serve_before = cpu_ticks(served.child.id());
-    let (rate, p50, p99, refused) = grpc_load(&grpc, &token, o.seconds, o.connections).await;
-    let serve_cpu = cpu_ticks(served.child.id()).saturating_sub(serve_before) as f64 * US_PER_TICK
-        / (rate * o.seconds as f64);
+    let serve_before = ticks(served.child.id());
+    let g = grpc_load(&grpc, &token, o.seconds, o.connections).await;
+    let serve_cpu = ticks(served.child.id()).saturating_sub(serve_before) as f64 * US_PER_TICK
+        / g.checks.max(1) as f64;
     writeln!(
         report,
-        "\ngRPC Check, {} in flight over 4 connections, {} s: **{rate:.0} checks/s**, p50 {:.2} ms, \
-         p99 {:.2} ms, {refused} refused; serve's CPU {serve_cpu:.1} µs per check",
+        "\ngRPC Check, {} in flight over 4 connections, {} s: **{:.0} checks/s**, p50 {:.2} ms, \
+         p99 {:.2} ms, {} refused; serve's CPU {serve_cpu:.1} µs per check",
         o.connections,
         o.seconds,
-        p50 as f64 / 1000.0,
-        p99 as f64 / 1000.0,
+        g.per_second,
+        g.p50_us as f64 / 1000.0,
+        g.p99_us as f64 / 1000.0,
+        g.refused,
     )
     .unwrap();
     writeln!(
         report,
         "\nserve's VmRSS: {:.1} MiB after the warm-up, {:.1} MiB at the end ({} HTTP checks and \
-         {:.0} gRPC checks measured; nobody scraped /metrics)",
+         {} gRPC checks measured; nobody scraped /metrics until now: {})",
         rss_warm as f64 / 1024.0,
-        rss_kib(served.child.id()) as f64 / 1024.0,
+        rss(served.child.id()) as f64 / 1024.0,
         checked,
-        rate * o.seconds as f64,
+        g.checks,
+        token_cache_counts(&served.base).await,
     )
     .unwrap();
     println!("\n{report}");

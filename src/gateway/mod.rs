@@ -28,6 +28,7 @@
 pub mod envoy_check;
 pub mod identity_headers;
 
+use std::io::Write as _;
 use std::sync::Arc;
 
 use auth_layer::config::ConfigError;
@@ -168,21 +169,28 @@ impl Gateway {
         let status = rejection.status().as_u16();
         let reason = rejection.error().reason();
         let provider = provider.as_ref().map_or("unknown", ProviderId::as_str);
-        match self.inner.log {
-            RefusalLog::Text => eprintln!(
-                "wallet-auth serve: refused status={status} reason={reason} provider={provider}"
+        let line = match self.inner.log {
+            RefusalLog::Text => format!(
+                "wallet-auth serve: refused status={status} reason={reason} provider={provider}\n"
             ),
-            RefusalLog::Json => eprintln!(
-                "{}",
-                serde_json::json!({
+            RefusalLog::Json => {
+                let mut line = serde_json::json!({
                     "level": "info",
                     "message": "refused",
                     "status": status,
                     "reason": reason,
                     "provider": provider,
                 })
-            ),
-            RefusalLog::Off => {}
+                .to_string();
+                line.push('\n');
+                line
+            }
+            RefusalLog::Off => String::new(),
+        };
+        if !line.is_empty() {
+            // One write per line (stderr is unbuffered: `eprintln!` writes each piece apart);
+            // an error writing it (stderr closed) is ignored.
+            let _ = std::io::stderr().write_all(line.as_bytes());
         }
         Decision::Refuse(rejection)
     }

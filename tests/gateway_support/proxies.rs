@@ -95,14 +95,18 @@ pub async fn start_proxy(
     let port = free_port();
     let path = dir.join(file);
     std::fs::write(&path, fill(template, &dir, port, auth, upstream)).unwrap();
-    let mut child = command(bin, &dir, &path)
+    let child = command(bin, &dir, &path)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_listening(&base, &mut child, &dir).await;
-    Some(Proxy { child, base })
+    // Owned by a Proxy before the wait, so that a proxy that never listens is still killed.
+    let mut proxy = Proxy {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    wait_listening(&proxy.base, &mut proxy.child, &dir).await;
+    Some(proxy)
 }
 
 /// nginx from the README's configuration.

@@ -231,7 +231,7 @@ async fn driver(o: Options) {
         o.connections,
         o.seconds,
         o.phase_secs,
-        mib(rss_kib(pid))
+        mib(rss_kib(pid).expect("VmRSS in /proc/<pid>/status (Linux)"))
     );
 
     // The load.
@@ -294,7 +294,7 @@ async fn driver(o: Options) {
         tokio::time::sleep_until(tick.into()).await;
         let elapsed = started.elapsed().as_secs();
         let requests = counters.requests.load(Ordering::Relaxed);
-        let rss = rss_kib(pid);
+        let rss = rss_kib(pid).expect("VmRSS in /proc/<pid>/status (Linux)");
         peak = peak.max(rss);
         if warm.is_none() && elapsed >= o.warmup_secs {
             warm = Some((rss, requests));
@@ -318,7 +318,7 @@ async fn driver(o: Options) {
     }
     let elapsed = started.elapsed();
     phases.abort();
-    let final_rss = rss_kib(pid);
+    let final_rss = rss_kib(pid).expect("VmRSS in /proc/<pid>/status (Linux)");
     let requests = counters.requests.load(Ordering::Relaxed);
     let (errors, kinds) = counters.errors();
 

@@ -124,7 +124,7 @@ fn floor() {
         .max_capacity(ENTRIES)
         .expire_after(Ttl)
         .build();
-    let before = rss_kib("self");
+    let before = rss_kib("self").expect("VmRSS in /proc/self/status (Linux)");
     for i in 0..ENTRIES {
         let mut key = [0u8; 32];
         key[..8].copy_from_slice(&i.to_le_bytes());
@@ -135,7 +135,7 @@ fn floor() {
     }
     cache.run_pending_tasks();
     assert_eq!(cache.entry_count(), ENTRIES);
-    let delta = rss_kib("self") - before;
+    let delta = rss_kib("self").expect("VmRSS in /proc/self/status (Linux)") - before;
     println!(
         "  moka alone (32-byte key, 16-byte value, per-entry expiry): +{:.1} MiB ({} bytes per entry)",
         delta as f64 / 1024.0,
@@ -182,7 +182,7 @@ fn main() {
     let tokens = verifier.token_cache().unwrap();
     tokens.clear();
     tokens.run_pending_tasks();
-    let before = rss_kib("self");
+    let before = rss_kib("self").expect("VmRSS in /proc/self/status (Linux)");
     let mut held = Vec::new();
     let vec_mode = std::env::var("MEM_MODE").is_ok_and(|m| m == "vec");
     for chunk in 0..ENTRIES / 1_000 {
@@ -197,7 +197,7 @@ fn main() {
         tokens.run_pending_tasks();
     }
     tokens.run_pending_tasks();
-    let after = rss_kib("self");
+    let after = rss_kib("self").expect("VmRSS in /proc/self/status (Linux)");
     let delta_kib = after.saturating_sub(before);
     let mib = delta_kib as f64 / 1024.0;
     let per_entry = delta_kib * 1024 / ENTRIES;
