@@ -51,12 +51,12 @@ use envoy_types::pb::envoy::service::auth::v3::authorization_client::Authorizati
 use envoy_types::pb::envoy::service::auth::v3::{
     AttributeContext, CheckRequest, attribute_context,
 };
-use gateway_support::proxies::{NGINX_CONF, Proxy, nginx, nginx_from, proxy, temp_dir};
+use gateway_support::proxies::{NGINX_CONF, Proxy, nginx, nginx_from, proxy};
 use gateway_support::{client, config, privy_claims, serve_with};
 use serde_json::json;
 use test_support::jwks_server::JwksServer;
 use test_support::proc_stats::{TICKS_PER_SECOND, cpu_ticks, rss_kib};
-use test_support::{EcKey, jwks, now, sign};
+use test_support::{EcKey, jwks, now, sign, temp_dir};
 use wallet_auth::layer::metrics::{TOKEN_CACHE_HITS, TOKEN_CACHE_MISSES};
 
 /// The upstream: one nginx worker answering every request itself.

@@ -53,7 +53,7 @@ async fn oidc_discovery_token_is_accepted_with_exact_identity_and_claims() {
 
     // `aud` as a list holding one of the configured audiences; the second audience alone.
     for aud in [json!(["other-api", API_AUD]), json!("api://acme-admin")] {
-        let claims = with(oidc_claims(&idp.issuer, now()), json!({ "aud": aud }));
+        let claims = patched(oidc_claims(&idp.issuer, now()), json!({ "aud": aud }));
         let res = get(&base, "/me", &idp.token(&claims)).await;
         assert_me(
             res,
@@ -62,7 +62,7 @@ async fn oidc_discovery_token_is_accepted_with_exact_identity_and_claims() {
         .await;
     }
     // No `email`: `email` is null.
-    let claims = with(oidc_claims(&idp.issuer, now()), json!({"email": null}));
+    let claims = patched(oidc_claims(&idp.issuer, now()), json!({"email": null}));
     let res = get(&base, "/me", &idp.token(&claims)).await;
     assert_me(res, &expected_oidc_me("acme", "acme|user-1", None, &claims)).await;
 
@@ -88,7 +88,7 @@ async fn oidc_discovery_token_is_accepted_with_exact_identity_and_claims() {
         ),
     ];
     for (patch, description) in refused {
-        let claims = with(oidc_claims(&idp.issuer, now()), patch.clone());
+        let claims = patched(oidc_claims(&idp.issuer, now()), patch.clone());
         let res = get(&base, "/me", &idp.token(&claims)).await;
         assert_invalid(res, description).await;
     }
@@ -142,7 +142,7 @@ async fn oidc_custom_identity_claims() {
     layer.verifier().start().await.unwrap();
     let base = serve(app(layer, None)).await;
 
-    let claims = with(
+    let claims = patched(
         oidc_claims(issuer, now()),
         json!({"uid": "corp-user-7", "mail": "u7@corp.example"}),
     );
@@ -154,7 +154,7 @@ async fn oidc_custom_identity_claims() {
     .await;
 
     // No `sub` at all: the user id comes from the configured claim, so `sub` is not required.
-    let claims = with(
+    let claims = patched(
         oidc_claims(issuer, now()),
         json!({"uid": "corp-user-7", "mail": "u7@corp.example", "sub": null}),
     );
@@ -166,13 +166,13 @@ async fn oidc_custom_identity_claims() {
     .await;
 
     // `mail` absent: no email, even though `email` is there.
-    let claims = with(oidc_claims(issuer, now()), json!({"uid": "corp-user-7"}));
+    let claims = patched(oidc_claims(issuer, now()), json!({"uid": "corp-user-7"}));
     let res = get(&base, "/me", &sign(&key, &claims)).await;
     assert_me(res, &expected_oidc_me("corp", "corp-user-7", None, &claims)).await;
 
     // Without `uid` (only `sub`), with an empty `uid`, with a non-string `uid`: refused.
     for patch in [json!({}), json!({"uid": ""}), json!({"uid": 7})] {
-        let claims = with(oidc_claims(issuer, now()), patch);
+        let claims = patched(oidc_claims(issuer, now()), patch);
         let res = get(&base, "/me", &sign(&key, &claims)).await;
         assert_invalid(res, "the token's claims are invalid").await;
     }

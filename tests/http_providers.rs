@@ -14,24 +14,13 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::{Harness, Keys, claims, expected_me, invalid_token, now, status_and_challenge};
 use test_support::Provider;
-use test_support::{EcKey, Hmac, RsaKey, Signer, b64, sign_with_header, unsigned};
+use test_support::{EcKey, Hmac, RsaKey, Signer, b64, patched, sign_with_header, unsigned};
 
 /// One refusal case: a name, the token, the expected `error_description`.
 struct Case {
     name: &'static str,
     token: String,
     description: &'static str,
-}
-
-fn with(mut claims: Value, patch: Value) -> Value {
-    for (k, v) in patch.as_object().unwrap() {
-        if v.is_null() {
-            claims.as_object_mut().unwrap().remove(k);
-        } else {
-            claims[k] = v.clone();
-        }
-    }
-    claims
 }
 
 /// An attacker's key of the same type as `provider`'s, with the same kid.
@@ -63,7 +52,7 @@ fn cases(keys: &Keys, provider: Provider) -> Vec<Case> {
         name: "expired",
         token: keys.token(
             provider,
-            &with(good.clone(), json!({"iat": now - 7200, "exp": now - 3600})),
+            &patched(good.clone(), json!({"iat": now - 7200, "exp": now - 3600})),
         ),
         description: "the token has expired",
     });
@@ -85,7 +74,7 @@ fn cases(keys: &Keys, provider: Provider) -> Vec<Case> {
     };
     cases.push(Case {
         name: "wrong aud",
-        token: keys.token(provider, &with(good.clone(), patch)),
+        token: keys.token(provider, &patched(good.clone(), patch)),
         description,
     });
 
@@ -96,7 +85,7 @@ fn cases(keys: &Keys, provider: Provider) -> Vec<Case> {
     };
     cases.push(Case {
         name: "wrong iss",
-        token: keys.token(provider, &with(good.clone(), wrong_iss)),
+        token: keys.token(provider, &patched(good.clone(), wrong_iss)),
         description: "the token's issuer is not accepted",
     });
 
@@ -163,7 +152,7 @@ fn cases(keys: &Keys, provider: Provider) -> Vec<Case> {
         name: "oversized",
         token: keys.token(
             provider,
-            &with(good.clone(), json!({"padding": "x".repeat(9 * 1024)})),
+            &patched(good.clone(), json!({"padding": "x".repeat(9 * 1024)})),
         ),
         description: "the token is too large",
     });

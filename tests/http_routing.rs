@@ -84,7 +84,7 @@ impl Three {
     }
 
     fn dynamic_claims(&self) -> Value {
-        with(
+        patched(
             claims(Provider::Dynamic, now()),
             json!({"kid": "dyn-key-1"}),
         )

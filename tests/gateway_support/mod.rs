@@ -37,13 +37,7 @@ impl Drop for Served {
 }
 
 pub fn config(jwks_url: &str, extra: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "wallet-auth-serve-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("auth.toml");
+    let path = test_support::temp_dir("serve").join("auth.toml");
     std::fs::write(
         &path,
         format!(
@@ -53,12 +47,6 @@ pub fn config(jwks_url: &str, extra: &str) -> std::path::PathBuf {
     )
     .unwrap();
     path
-}
-
-pub fn rand_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::SeqCst)
 }
 
 pub fn serve(config: &std::path::Path, log_format: &str) -> Served {

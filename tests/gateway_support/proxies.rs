@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::{client, rand_suffix};
+use test_support::temp_dir;
+
+use super::client;
 
 /// The nginx configuration of the README, with `{dir}`, `{port}`, `{auth}` and `{upstream}`
 /// filled in.
@@ -155,14 +157,4 @@ pub async fn caddy(auth: &str, upstream: &str) -> Option<Proxy> {
         },
     )
     .await
-}
-
-pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "wallet-auth-{name}-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

@@ -15,6 +15,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use test_support::discovery_server::DiscoveryServer;
 use test_support::jwks_server::JwksServer;
+pub use test_support::patched;
 use test_support::{RsaKey, jwks, sign};
 use wallet_auth::jwks::{JwksCache, Stats};
 use wallet_auth::layer::{AuthConfig, AuthLayer, KeySource, Verifier};
@@ -38,7 +39,7 @@ pub fn oidc_claims(issuer: &str, now: i64) -> Value {
         "aud": API_AUD,
         "iat": now,
         "exp": now + 3600,
-        "jti": format!("jti-{now}-{}", rand_suffix()),
+        "jti": format!("jti-{now}-{}", test_support::unique()),
         "email": "user1@acme.example",
         "org_id": "org-42",
         "roles": ["admin", "reader"],
@@ -47,24 +48,6 @@ pub fn oidc_claims(issuer: &str, now: i64) -> Value {
 }
 
 /// A distinct suffix per call, so that no two tokens are the same (no verified-token cache hit).
-pub fn rand_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::SeqCst)
-}
-
-/// `claims` with `patch` applied: a `null` member removes the claim.
-pub fn with(mut claims: Value, patch: Value) -> Value {
-    for (k, v) in patch.as_object().unwrap() {
-        if v.is_null() {
-            claims.as_object_mut().unwrap().remove(k);
-        } else {
-            claims[k] = v.clone();
-        }
-    }
-    claims
-}
-
 /// `GET base + path` with the bearer token.
 pub async fn get(base: &str, path: &str, token: &str) -> reqwest::Response {
     client()

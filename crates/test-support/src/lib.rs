@@ -42,6 +42,37 @@ pub fn now() -> i64 {
         .as_secs() as i64
 }
 
+/// A number this process never hands out twice (unique temp dirs, `jti`s).
+pub fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A new, empty directory `wallet-auth-<name>-<pid>-<n>` under the system's temp dir.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "wallet-auth-{name}-{}-{}",
+        std::process::id(),
+        unique()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `value` (a JSON object) with `patch` merged in: each member of `patch` replaces the member of
+/// that name, and a `null` member removes it.
+pub fn patched(mut value: Value, patch: Value) -> Value {
+    for (k, v) in patch.as_object().unwrap() {
+        if v.is_null() {
+            value.as_object_mut().unwrap().remove(k);
+        } else {
+            value[k] = v.clone();
+        }
+    }
+    value
+}
+
 /// Something that signs a JWS signing input.
 pub trait Signer {
     /// The JOSE `alg`.

@@ -253,15 +253,7 @@ impl TestKey {
     }
     /// The JWK with extra members merged in (or removed when the value is null).
     pub fn jwk_with(&self, extra: Value) -> Value {
-        let mut jwk = self.jwk.clone();
-        for (k, v) in extra.as_object().unwrap() {
-            if v.is_null() {
-                jwk.as_object_mut().unwrap().remove(k);
-            } else {
-                jwk[k] = v.clone();
-            }
-        }
-        jwk
+        test_support::patched(self.jwk.clone(), extra)
     }
     /// A compact JWS over `{"sub":"alice"}` with this key's kid and alg.
     pub fn token(&self) -> String {
