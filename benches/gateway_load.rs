@@ -80,7 +80,8 @@ http {
 }
 ";
 
-/// The wrk script: one line with requests, non-2xx answers, socket errors, p50 and p99 (µs).
+/// The wrk script: one line with requests, answers with a status ≥ 400, socket errors, the
+/// duration, p50 and p99 (µs).
 const WRK_REPORT: &str = r#"done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("REPORT %d %d %d %d %d %d\n", summary.requests, e.status,
