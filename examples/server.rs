@@ -8,7 +8,10 @@
 //!
 //! Routes: `GET /healthz` (no auth) → `ok`; `GET /me` (auth required) → the verified identity and
 //! claims as JSON; `POST /v1/parra/auth/token` (auth required) when `[parra_issuer]` is configured;
-//! in development mode also `GET /.well-known/jwks.json` (the development issuer's public keys).
+//! wallet sign-in (`GET /signin/nonce`, `POST /signin/siwe`, `POST /signin/siws`,
+//! `POST /signin/logout`) when `[signin]` is configured, and always in development mode;
+//! `GET /.well-known/jwks.json` with the session keys (in development mode: the development
+//! issuer's public keys, the session key among them).
 //!
 //! Without `--config` the server trusts only a **development issuer** whose keys are generated at
 //! start (and saved to a temp file so `wallet-auth dev-token` can mint more tokens): never expose
@@ -23,6 +26,7 @@ use axum::routing::get;
 use serde_json::Value;
 use wallet_auth::claims::ProviderId;
 use wallet_auth::dev::DevIssuer;
+use wallet_auth::layer::signin::SigninRoutes;
 use wallet_auth::layer::{AuthConfig, AuthLayer, Authenticated, ParraTokenEndpoint};
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
@@ -148,6 +152,11 @@ async fn main() -> ExitCode {
         Err(e) => return config_error(e),
     };
     let has_parra = parra.is_some();
+    // Wallet sign-in: its sessions are verified by `layer` as the provider `signin`.
+    let signin = match config.signin_service() {
+        Ok(signin) => signin.map(SigninRoutes::new),
+        Err(e) => return config_error(e),
+    };
 
     let mut router = app(layer.clone(), parra);
     // `/metrics`: Prometheus text (verifications, token cache, JWKS fetches), outside the layer.
@@ -171,6 +180,12 @@ async fn main() -> ExitCode {
             );
         }
         Err(e) => eprintln!("server: warning: no /metrics: {e}"),
+    }
+    match (&signin, &dev) {
+        // The development JWKS already publishes the session key (the P-256 key).
+        (Some(signin), Some(_)) => router = router.merge(signin.router_without_jwks()),
+        (Some(signin), None) => router = router.merge(signin.router()),
+        (None, _) => {}
     }
     if let Some(dev) = &dev {
         router = router.merge(dev.jwks_router());
@@ -202,6 +217,10 @@ async fn main() -> ExitCode {
     if has_parra {
         println!("  POST {base_url}/v1/parra/auth/token   (token required)");
     }
+    if signin.is_some() {
+        println!("  GET  {base_url}/signin/nonce");
+        println!("  POST {base_url}/signin/siwe  /signin/siws  /signin/logout");
+    }
     if let Some(dev) = &dev {
         println!();
         println!("DEVELOPMENT MODE: trusting only a development issuer generated at start.");
@@ -219,6 +238,14 @@ async fn main() -> ExitCode {
                 println!();
                 println!(
                     "More tokens (para, parra, sophon, dynamic, web3auth): cargo run -- dev-token --help"
+                );
+                println!();
+                println!("Sign in with a development wallet (SIWE; dev-siws for Solana):");
+                println!(
+                    "NONCE=$(curl -s {base_url}/signin/nonce | sed 's/.*\"nonce\":\"\\([^\"]*\\)\".*/\\1/')"
+                );
+                println!(
+                    "cargo run -q -- dev-siwe --nonce $NONCE --domain {addr} | curl -s -H 'content-type: application/json' -d @- {base_url}/signin/siwe"
                 );
             }
             Err(e) => eprintln!("server: could not mint a development token: {e}"),

@@ -7,6 +7,8 @@
 //!   own claim checks;
 //! - `wallet-auth keys URL`: list a JWKS's keys and why any was skipped;
 //! - `wallet-auth dev-token [--provider P] [--claims JSON]`: mint a token from the development issuer;
+//! - `wallet-auth dev-siwe [--nonce N]` / `dev-siws`: sign a sign-in message with a development
+//!   wallet and print the JSON body of `POST /signin/siwe` / `siws`;
 //! - `wallet-auth serve --config FILE [--listen ADDR] [--log-format text|json]`: the forward-auth
 //!   service for proxies.
 //!
@@ -14,6 +16,8 @@
 //! A closed stdout (`wallet-auth inspect TOKEN | head -1`) ends the output quietly; the exit
 //! status stays the command's own.
 
+#[path = "wallet-auth/dev_signin.rs"]
+mod dev_signin;
 #[path = "wallet-auth/dev_token.rs"]
 mod dev_token;
 #[path = "wallet-auth/generic.rs"]
@@ -76,7 +80,7 @@ enum Command {
     },
     /// Mint a token from the development issuer (local testing only; never trusted in production).
     DevToken {
-        /// The provider whose token shape to mint: para, parra, sophon, dynamic, web3auth or privy.
+        /// The provider whose token shape to mint: para, parra, sophon, dynamic, web3auth, privy or signin.
         #[arg(long, default_value = "para")]
         provider: String,
         /// Extra claims as a JSON object, merged over the defaults (a null member removes one).
@@ -87,6 +91,12 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         state: Option<PathBuf>,
     },
+    /// Sign a Sign-In with Ethereum message with the development wallet (local testing only) and
+    /// print the JSON body of `POST /signin/siwe`.
+    DevSiwe(dev_signin::DevSigninArgs),
+    /// Sign a Sign In With Solana message with the development wallet (local testing only) and
+    /// print the JSON body of `POST /signin/siws`.
+    DevSiws(dev_signin::DevSigninArgs),
     /// Run the forward-auth service (nginx auth_request, Caddy forward_auth, Envoy ext_authz) on
     /// the configuration's providers, until SIGTERM or SIGINT.
     Serve {
@@ -167,6 +177,8 @@ fn main() -> ExitCode {
             claims,
             state,
         } => dev_token::dev_token(&provider, claims.as_deref(), state.as_deref()),
+        Command::DevSiwe(args) => dev_signin::dev_signin(dev_signin::Wallet::Ethereum, &args),
+        Command::DevSiws(args) => dev_signin::dev_signin(dev_signin::Wallet::Solana, &args),
         Command::Serve {
             config,
             listen,

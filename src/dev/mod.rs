@@ -31,6 +31,7 @@ use std::path::PathBuf;
 
 use auth_layer::config::AuthConfig;
 use auth_layer::provider::{DevToken, DevValues};
+use auth_layer::signin::SessionKeys;
 use aws_lc_rs::encoding::AsDer as _;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
@@ -64,10 +65,18 @@ pub const DEV_WALLET_ADDRESS: &str = "0x8ba1f109551bD432803012645Ac136ddd64DBA72
 /// The dev user's Web3Auth app key (compressed secp256k1, hex).
 pub const DEV_WALLET_PUBLIC_KEY: &str =
     "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+/// `iss` (and `aud`) of the development sign-in sessions.
+pub const DEV_SIGNIN_ISSUER: &str = "wallet-auth-dev-signin";
 /// The path the dev JWKS is served at by [`DevIssuer::jwks_router`].
 pub const DEV_JWKS_PATH: &str = "/.well-known/jwks.json";
 
 mod state_file;
+mod wallet_signer;
+
+pub use wallet_signer::{
+    DEV_SIWE_PRIVATE_KEY, DEV_SIWS_SEED, DevMessage, dev_siwe_address, dev_siwe_body,
+    dev_siws_address, dev_siws_body,
+};
 
 /// Why the development issuer failed.
 #[derive(Debug, thiserror::Error)]
@@ -97,7 +106,7 @@ pub enum DevError {
     Crypto(&'static str),
     /// No built-in provider has this name.
     #[error(
-        "no development tokens for provider {0:?} (expected para, parra, sophon, dynamic, web3auth or privy)"
+        "no development tokens for provider {0:?} (expected para, parra, sophon, dynamic, web3auth, privy or signin)"
     )]
     UnknownProvider(String),
     /// The development configuration was refused (a base URL that is not a URL).
@@ -281,11 +290,38 @@ jwks_url = "{url}"
 api_key_id = "{DEV_PARRA_KEY_ID}"
 secret = "{secret}"
 tenant_id = "{DEV_PARRA_TENANT_ID}"
+
+[signin]
+domain = "{domain}"
+uri = "{origin}"
+issuer = "{DEV_SIGNIN_ISSUER}"
+
+[signin.ethereum]
+chain_ids = [1]
+
+[signin.solana]
+chain_ids = ["mainnet"]
 "#,
             url = toml_string(&url),
             secret = toml_string(&self.parra_secret),
+            origin = toml_string(base_url.trim_end_matches('/')),
+            domain = toml_string(&dev_domain(base_url)),
         );
-        AuthConfig::from_toml_str(&text).map_err(DevError::Config)
+        let mut config = AuthConfig::from_toml_str(&text).map_err(DevError::Config)?;
+        // Sessions are signed with the P-256 key, whose JWK (same thumbprint `kid`) the dev JWKS
+        // already publishes; `localhost` is accepted beside `127.0.0.1`.
+        let keys = SessionKeys::from_pkcs8(&[&self.ec_pkcs8])
+            .map_err(|_| DevError::Crypto("session key"))?;
+        config.signin = config.signin.take().map(|signin| {
+            let localhost = dev_domain(base_url).replacen("127.0.0.1", "localhost", 1);
+            let origin = base_url
+                .trim_end_matches('/')
+                .replacen("127.0.0.1", "localhost", 1);
+            signin
+                .with_session_keys(keys)
+                .with_origin(localhost, origin)
+        });
+        Ok(config)
     }
 
     /// The default claims of a dev token for `provider`, issued at `now` (see
@@ -401,6 +437,14 @@ tenant_id = "{DEV_PARRA_TENANT_ID}"
         };
         Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
+}
+
+/// The authority of `base_url` (`127.0.0.1:3000`).
+fn dev_domain(base_url: &str) -> String {
+    let rest = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    rest.split('/').next().unwrap_or(rest).to_owned()
 }
 
 /// `s` as the inside of a TOML basic string: `\`, `"` and every control character escaped.

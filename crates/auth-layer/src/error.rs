@@ -23,6 +23,9 @@ pub enum AuthError {
     /// No usable key for the token.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// The token is valid but its session was revoked (a wallet sign-in session after logout).
+    #[error("the session has been revoked")]
+    Revoked,
 }
 
 /// The kind of answer a refusal gets.
@@ -63,9 +66,10 @@ impl AuthError {
             AuthError::ConflictingTokens => RejectionClass::InvalidRequest,
             AuthError::Token(e) if e.is_insufficient_scope() => RejectionClass::InsufficientScope,
             AuthError::Key(KeyError::KeysUnavailable) => RejectionClass::Unavailable,
-            AuthError::Unreadable | AuthError::Token(_) | AuthError::Key(_) => {
-                RejectionClass::InvalidToken
-            }
+            AuthError::Unreadable
+            | AuthError::Token(_)
+            | AuthError::Key(_)
+            | AuthError::Revoked => RejectionClass::InvalidToken,
         }
     }
 
@@ -80,6 +84,7 @@ impl AuthError {
             AuthError::Key(KeyError::AmbiguousKey { .. }) => "ambiguous_key",
             AuthError::Key(KeyError::KeysUnavailable) => "keys_unavailable",
             AuthError::Key(_) => "key_error",
+            AuthError::Revoked => "revoked",
         }
     }
 
@@ -94,6 +99,7 @@ impl AuthError {
                 "the token cannot be verified right now; try again later"
             }
             AuthError::Key(_) => "no key for this token",
+            AuthError::Revoked => "the session has been revoked",
             AuthError::Token(e) => match e {
                 VerifyError::TokenTooLarge { .. } => "the token is too large",
                 VerifyError::Malformed(_) => "the token is malformed",

@@ -22,6 +22,9 @@ pub enum KeySource {
     Static(Arc<VerifyingKey>),
     /// HMAC secrets chosen by the token's `iss` (Parra API keys).
     Parra(Arc<ParraKeyring>),
+    /// Public keys of this service's own, chosen by the token's `kid` (wallet sign-in sessions:
+    /// the current key and the ones it rotated from).
+    ByKid(Arc<HashMap<String, VerifyingKey>>),
 }
 
 impl std::fmt::Debug for KeySource {
@@ -35,6 +38,10 @@ impl std::fmt::Debug for KeySource {
             KeySource::Discovered(d) => f.debug_tuple("Discovered").field(&d.url()).finish(),
             KeySource::Static(_) => f.write_str("Static(<public key>)"),
             KeySource::Parra(k) => f.debug_tuple("Parra").field(k).finish(),
+            KeySource::ByKid(keys) => f
+                .debug_tuple("ByKid")
+                .field(&keys.keys().collect::<Vec<_>>())
+                .finish(),
         }
     }
 }
@@ -79,7 +86,7 @@ impl KeySource {
             KeySource::Jwks(s) => vec![s.clone()],
             KeySource::JwksByIssuer(m) => m.values().cloned().collect(),
             KeySource::Discovered(d) => d.jwks().into_iter().collect(),
-            KeySource::Static(_) | KeySource::Parra(_) => Vec::new(),
+            KeySource::Static(_) | KeySource::Parra(_) | KeySource::ByKid(_) => Vec::new(),
         }
     }
 
@@ -114,6 +121,10 @@ impl KeySource {
                 Ok(FoundKey::Jwks(source.key(kid, alg).await?))
             }
             KeySource::Static(key) => Ok(FoundKey::Configured(key)),
+            KeySource::ByKid(keys) => kid
+                .and_then(|kid| keys.get(kid))
+                .map(FoundKey::Configured)
+                .ok_or_else(|| VerifyError::KeyNotFound("no key with this kid".into()).into()),
             KeySource::Parra(keyring) => iss
                 .and_then(|iss| keyring.get(iss))
                 .map(FoundKey::Configured)

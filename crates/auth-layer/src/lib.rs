@@ -48,6 +48,7 @@ pub mod rejection;
 pub mod require;
 pub mod routing;
 pub mod service;
+pub mod signin;
 pub mod token_cache;
 pub mod token_source;
 pub mod verifier;

@@ -19,7 +19,7 @@ use crate::authenticated::Authenticated;
 use crate::config::ConfigError;
 use crate::error::AuthError;
 use crate::key_source::KeySource;
-use crate::provider::ProviderEntry;
+use crate::provider::{ProviderEntry, Revocations};
 use crate::routing::ProviderSet;
 use crate::token_cache::{
     DEFAULT_TOKEN_CACHE_CAPACITY, Lookup, TOKEN_CACHE_CAPACITY_RANGE, TokenCache, TokenDigest,
@@ -59,6 +59,8 @@ struct Inner {
     max_token_bytes: usize,
     jwks: Option<JwksCache>,
     tokens: Option<TokenCache>,
+    /// The providers whose valid tokens may be revoked (usually none: no cost per request).
+    revocations: Vec<(ProviderId, Arc<dyn Revocations>)>,
 }
 
 /// Valid range of [`VerifierBuilder::max_token_bytes`]: 256 bytes to 64 KiB.
@@ -76,7 +78,13 @@ pub struct VerifierBuilder {
 impl VerifierBuilder {
     /// Accept tokens of the provider `policy` is for, verified with keys from `keys`.
     pub fn provider(mut self, policy: Policy, keys: KeySource) -> Self {
-        self.entries.push(ProviderEntry { policy, keys });
+        self.entries.push(ProviderEntry::new(policy, keys));
+        self
+    }
+
+    /// Accept tokens of a provider entry (policy, keys and revocations).
+    pub fn entry(mut self, entry: ProviderEntry) -> Self {
+        self.entries.push(entry);
         self
     }
 
@@ -136,8 +144,14 @@ impl VerifierBuilder {
                 });
             }
         }
+        let revocations = self
+            .entries
+            .iter()
+            .filter_map(|e| Some((e.policy.provider().clone(), e.revocations.clone()?)))
+            .collect();
         Ok(Verifier {
             inner: Arc::new(Inner {
+                revocations,
                 providers: ProviderSet::new(self.entries)?,
                 max_token_bytes,
                 jwks: self.jwks,
@@ -239,6 +253,27 @@ impl Verifier {
         }
     }
 
+    /// Refuse a verified token whose provider lists it as revoked.
+    fn unless_revoked(
+        &self,
+        result: Result<Authenticated, AuthError>,
+    ) -> Result<Authenticated, AuthError> {
+        match &result {
+            Ok(auth) if !self.inner.revocations.is_empty() => {
+                let revoked = self
+                    .inner
+                    .revocations
+                    .iter()
+                    .any(|(id, r)| id == auth.provider() && r.is_revoked(auth.claims()));
+                if revoked {
+                    return Err(AuthError::Revoked);
+                }
+                result
+            }
+            _ => result,
+        }
+    }
+
     /// The answer of the verified-token cache for `token` as of `now`, without any I/O: `None`
     /// when the token must be verified in full (not cached, cache off, or its key was retired).
     /// A cached token that has expired since gives the same error as a full verification.
@@ -255,7 +290,13 @@ impl Verifier {
             return Lookup::Miss(None);
         };
         let started = Instant::now();
-        let found = tokens.lookup(token, now);
+        let found = match tokens.lookup(token, now) {
+            Lookup::Hit { provider, result } => Lookup::Hit {
+                provider,
+                result: self.unless_revoked(result),
+            },
+            miss => miss,
+        };
         match &found {
             Lookup::Hit { provider, result } => {
                 crate::metrics::cache_hit(started);
@@ -327,6 +368,6 @@ impl Verifier {
         if let (Some(tokens), Some(digest)) = (&self.inner.tokens, digest) {
             tokens.insert(digest, &auth, key.jwks_key().cloned(), policy.leeway());
         }
-        Ok(auth)
+        self.unless_revoked(Ok(auth))
     }
 }

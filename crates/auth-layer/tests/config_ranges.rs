@@ -38,6 +38,25 @@ fn provider_tables() -> String {
     )
 }
 
+/// A P-256 session key (PKCS#8 PEM) in a temporary file, for `[signin]`.
+fn session_key_file() -> &'static str {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+        use base64::Engine as _;
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let der = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let pem = format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            base64::engine::general_purpose::STANDARD.encode(der.as_ref())
+        );
+        let dir = test_support::temp_dir("config-ranges");
+        let path = dir.join("session.pem");
+        std::fs::write(&path, pem).unwrap();
+        path.display().to_string()
+    })
+}
+
 /// The TOML with `key = value` in its table, after the provider tables.
 fn with_value(key: &str, value: &str) -> String {
     let (table, name) = key.split_once('.').unwrap();
@@ -45,6 +64,13 @@ fn with_value(key: &str, value: &str) -> String {
         format!("api_key_id = \"key-1\"\nsecret = \"{SECRET}\"\ntenant_id = \"tenant-1\"\n")
     } else if table == "jwks" {
         "allow_http = true\n".to_owned()
+    } else if table == "signin" {
+        format!(
+            "domain = \"app.example.com\"\nuri = \"https://app.example.com\"\n\
+             issuer = \"https://api.example.com\"\nsigning_key_files = [{:?}]\n\
+             [signin.ethereum]\nchain_ids = [1]\n",
+            session_key_file()
+        )
     } else {
         String::new()
     };
@@ -118,6 +144,9 @@ async fn every_numeric_key_at_and_beyond_its_limits() {
                     );
                     if key.key.starts_with("parra_issuer.") {
                         assert!(config.parra_issuer().unwrap().is_some());
+                    }
+                    if key.key.starts_with("signin.") {
+                        assert!(config.signin_service().unwrap().is_some());
                     }
                 }
                 Some(n) => {

@@ -50,7 +50,8 @@ pub use policy::{DEFAULT_LEEWAY, Policy, PolicyError};
 pub use provider_id::{ProviderId, UnknownProvider};
 pub use providers::{
     DynamicClaims, DynamicCredential, OidcClaims, ParaClaims, ParaData, ParaWallet, ParraClaims,
-    ParraGrants, PrivyClaims, PrivyLinkedAccount, SophonClaims, Web3AuthClaims, Web3AuthWallet,
+    ParraGrants, PrivyClaims, PrivyLinkedAccount, SessionClaims, SophonClaims, Web3AuthClaims,
+    Web3AuthWallet,
 };
 pub use token::{DEFAULT_MAX_TOKEN_BYTES, UnverifiedToken};
 pub use token_checks::{Verified, check_validity_window, now, verify, verify_signature};

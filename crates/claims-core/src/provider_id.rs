@@ -42,15 +42,18 @@ impl ProviderId {
     pub const WEB3AUTH: ProviderId = ProviderId::from_static("web3auth");
     /// Privy (privy.io).
     pub const PRIVY: ProviderId = ProviderId::from_static("privy");
+    /// Sessions issued by this service's own wallet sign-in (`[signin]`).
+    pub const SIGNIN: ProviderId = ProviderId::from_static("signin");
 
     /// The built-in providers, in a fixed order.
-    pub const BUILTIN: [ProviderId; 6] = [
+    pub const BUILTIN: [ProviderId; 7] = [
         ProviderId::PARA,
         ProviderId::PARRA,
         ProviderId::SOPHON,
         ProviderId::DYNAMIC,
         ProviderId::WEB3AUTH,
         ProviderId::PRIVY,
+        ProviderId::SIGNIN,
     ];
 
     /// An identifier from a static string (for a provider of your own, as a constant).

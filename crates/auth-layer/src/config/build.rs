@@ -95,7 +95,7 @@ impl AuthConfig {
                     format!("[{other}] is already the provider of tokens without iss"),
                 ));
             }
-            b = b.provider(entry.policy, entry.keys);
+            b = b.entry(entry);
         }
         b.jwks_cache(cache)
             .build()

@@ -100,7 +100,23 @@ pub const NUMERIC_KEYS: &[NumericKey] = &[
     count("serve.max_header_bytes", SERVE_HEADER_BYTES_RANGE, |c| {
         Some(as_u64(c.serve.max_header_bytes))
     }),
+    count("signin.session_ttl_secs", SESSION_TTL_RANGE, |c| {
+        c.signin.as_ref().map(|s| s.session_ttl_secs)
+    }),
+    count("signin.nonce_ttl_secs", NONCE_TTL_RANGE, |c| {
+        c.signin.as_ref().map(|s| s.nonce_ttl_secs)
+    }),
+    count("signin.max_message_age_secs", MESSAGE_AGE_RANGE, |c| {
+        c.signin.as_ref().map(|s| s.max_message_age_secs)
+    }),
 ];
+
+/// Valid range of `signin.session_ttl_secs`: 5 minutes to 30 days.
+pub const SESSION_TTL_RANGE: RangeInclusive<u64> = 300..=2_592_000;
+/// Valid range of `signin.nonce_ttl_secs`: 30 seconds to 1 hour.
+pub const NONCE_TTL_RANGE: RangeInclusive<u64> = 30..=3_600;
+/// Valid range of `signin.max_message_age_secs`: 30 seconds to 1 day.
+pub const MESSAGE_AGE_RANGE: RangeInclusive<u64> = 30..=86_400;
 
 /// Valid range of `serve.max_header_bytes`: 256 bytes to 16 KiB (proxies' own header limits).
 pub const SERVE_HEADER_BYTES_RANGE: std::ops::RangeInclusive<u64> = 256..=16_384;

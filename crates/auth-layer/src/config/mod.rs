@@ -31,7 +31,8 @@ use serde::Deserialize;
 
 pub(crate) use build::secret;
 pub use limits::{
-    LEEWAY_RANGE, NUMERIC_KEYS, NumericKey, PARRA_ISSUER_TTL_RANGE, SERVE_HEADER_BYTES_RANGE,
+    LEEWAY_RANGE, MESSAGE_AGE_RANGE, NONCE_TTL_RANGE, NUMERIC_KEYS, NumericKey,
+    PARRA_ISSUER_TTL_RANGE, SERVE_HEADER_BYTES_RANGE, SESSION_TTL_RANGE,
 };
 pub use tables::{JwksConfig, ParraIssuerConfig, ServeConfig, TokenConfig};
 
@@ -40,6 +41,7 @@ pub use crate::provider::oidc::OidcConfig;
 pub use crate::provider::para::{ParaConfig, ParaEnvironment};
 pub use crate::provider::parra::{ParraConfig, ParraKeyConfig};
 pub use crate::provider::privy::{PrivyConfig, privy_jwks_url};
+pub use crate::provider::signin::{SigninConfig, SigninEthereumConfig, SigninSolanaConfig};
 pub use crate::provider::sophon::{SophonConfig, SophonNetwork};
 pub use crate::provider::web3auth::{Web3AuthConfig, web3auth_jwks_url};
 
@@ -90,6 +92,8 @@ pub struct AuthConfig {
     pub web3auth: Option<Web3AuthConfig>,
     /// `[privy]`
     pub privy: Option<PrivyConfig>,
+    /// `[signin]`: wallet sign-in (SIWE, SIWS) and the sessions it issues.
+    pub signin: Option<SigninConfig>,
     /// `[[oidc]]`: any standard issuer, one table each.
     #[serde(default)]
     pub oidc: Vec<OidcConfig>,
@@ -209,6 +213,7 @@ impl AuthConfig {
         all.extend(self.dynamic.as_ref().map(|p| p as &dyn Provider));
         all.extend(self.web3auth.as_ref().map(|p| p as &dyn Provider));
         all.extend(self.privy.as_ref().map(|p| p as &dyn Provider));
+        all.extend(self.signin.as_ref().map(|p| p as &dyn Provider));
         all.extend(self.oidc.iter().map(|p| p as &dyn Provider));
         all.extend(self.custom.iter().map(|p| &**p));
         all

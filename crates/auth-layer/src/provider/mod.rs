@@ -51,16 +51,20 @@ pub mod para;
 pub mod parra;
 pub mod privy;
 mod rules;
+pub mod signin;
 pub mod sophon;
 pub mod web3auth;
 
-use claims_core::{Algorithm, Policy, ProviderId};
+use std::sync::Arc;
+
+use claims_core::{Algorithm, AnyClaims, Policy, ProviderId};
 use jwks_cache::{JwksCache, JwksSource};
 
 use crate::config::ConfigError;
 use crate::key_source::KeySource;
 
 pub use rules::{ExtraIssuers, RuleSettings, set_up};
+pub use signin::SigninConfig;
 
 /// One configured provider, ready for the pipeline: its policy and where its keys come from.
 #[derive(Debug, Clone)]
@@ -70,13 +74,32 @@ pub struct ProviderEntry {
     pub policy: Policy,
     /// Where its keys come from.
     pub keys: KeySource,
+    /// Tokens revoked before they expire (sessions after a logout), when the provider has any.
+    pub revocations: Option<Arc<dyn Revocations>>,
 }
 
 impl ProviderEntry {
     /// A provider's policy and key source.
     pub fn new(policy: Policy, keys: KeySource) -> Self {
-        ProviderEntry { policy, keys }
+        ProviderEntry {
+            policy,
+            keys,
+            revocations: None,
+        }
     }
+
+    /// Also refuse the tokens `revocations` lists.
+    pub fn with_revocations(mut self, revocations: Arc<dyn Revocations>) -> Self {
+        self.revocations = Some(revocations);
+        self
+    }
+}
+
+/// Valid tokens that must be refused anyway: checked after every verification, on a cached
+/// token too, so it must answer from memory (no I/O per request).
+pub trait Revocations: Send + Sync + std::fmt::Debug {
+    /// True when `claims` (verified) belong to a revoked token.
+    fn is_revoked(&self, claims: &AnyClaims) -> bool;
 }
 
 /// Everything that makes a provider. Built-in providers implement it on their configuration
@@ -112,6 +135,11 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
     /// The common rules set in this provider's table (default: none).
     fn rules(&self) -> RuleSettings<'_> {
         RuleSettings::default()
+    }
+
+    /// The tokens to refuse although valid (default: none).
+    fn revocations(&self) -> Option<Arc<dyn Revocations>> {
+        None
     }
 
     /// The claims of a development token in this provider's shape (for `wallet-auth dev-token`

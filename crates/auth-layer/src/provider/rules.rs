@@ -132,7 +132,11 @@ pub fn set_up(
         .with_leeway(leeway)
         .with_max_token_bytes(max_token_bytes);
     let keys = provider.key_source(keys)?;
-    Ok(ProviderEntry { policy, keys })
+    let entry = ProviderEntry::new(policy, keys);
+    Ok(match provider.revocations() {
+        Some(revocations) => entry.with_revocations(revocations),
+        None => entry,
+    })
 }
 
 /// `HS256, HS384 or HS512`

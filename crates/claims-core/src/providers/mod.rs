@@ -9,6 +9,7 @@ pub mod oidc;
 pub mod para;
 pub mod parra;
 pub mod privy;
+pub mod signin;
 pub mod sophon;
 pub mod web3auth;
 
@@ -17,6 +18,7 @@ pub use oidc::OidcClaims;
 pub use para::{ParaClaims, ParaData, ParaWallet};
 pub use parra::{ParraClaims, ParraGrants};
 pub use privy::{PrivyClaims, PrivyLinkedAccount};
+pub use signin::SessionClaims;
 pub use sophon::SophonClaims;
 pub use web3auth::{Web3AuthClaims, Web3AuthWallet};
 

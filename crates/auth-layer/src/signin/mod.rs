@@ -1,0 +1,385 @@
+//! Wallet sign-in: verify a Sign-In with Ethereum or Sign In With Solana message and its
+//! signature, consume its nonce once, and issue a session token that the layer (as the
+//! provider `signin`), other replicas and other services (through the published JWKS) accept.
+//!
+//! The steps of one sign-in, in [`SigninService::sign_in`]:
+//! 1. parse the message strictly ([`signin_core`]), keeping the exact bytes received;
+//! 2. the binding rules: domain, URI, chain, version, time window;
+//! 3. the nonce is one we issued and is still live (looked at, not consumed);
+//! 4. the signature, over the exact bytes received;
+//! 5. the nonce is consumed, atomically: of N concurrent submissions exactly one goes on;
+//! 6. the session token.
+//!
+//! An outage of the store is [`SigninFailure::Unavailable`] (503), never "invalid".
+//!
+//! ```
+//! use auth_layer::AuthConfig;
+//! use auth_layer::signin::{SessionKeys, SigninService};
+//!
+//! let config = AuthConfig::from_toml_str(r#"
+//!     [signin]
+//!     domain = "app.example.com"
+//!     uri = "https://app.example.com"
+//!     issuer = "https://api.example.com"
+//!     [signin.ethereum]
+//!     chain_ids = [1]
+//! "#)?;
+//! let table = config.signin.clone().unwrap().with_session_keys(SessionKeys::generate()?);
+//! let service = SigninService::from_config(&table, config.jwks.leeway_secs)?;
+//! assert_eq!(service.issuer(), "https://api.example.com");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod nonce_store;
+mod revocation_list;
+#[cfg(feature = "axum")]
+mod routes;
+mod session_keys;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lc_rs::rand::{SecureRandom as _, SystemRandom};
+use claims_core::{Policy, SessionClaims};
+use serde_json::json;
+use signin_core::{ChainRef, EvmSignature, MessageKind, SignInMessage, SigninError, SigninRules};
+
+pub use nonce_store::{DEFAULT_MAX_NONCES, MemoryStore, SigninStore, StoreError};
+pub use revocation_list::RevocationList;
+#[cfg(feature = "axum")]
+pub use routes::{MAX_BODY_BYTES, SigninRoutes};
+pub use session_keys::{SessionKeyError, SessionKeys};
+
+use crate::config::ConfigError;
+use crate::error::AuthError;
+use crate::key_source::KeySource;
+use crate::provider::{ProviderEntry, SigninConfig};
+use crate::verifier::Verifier;
+
+/// Why a sign-in did not start a session.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SigninFailure {
+    /// The request or the message was refused (400 or 401, by [`SigninError::is_bad_request`]).
+    #[error(transparent)]
+    Refused(#[from] SigninError),
+    /// This kind of sign-in is not configured (`[signin.solana]` absent): 404.
+    #[error("{0} sign-in is not configured")]
+    NotConfigured(&'static str),
+    /// The store (or a chain's RPC) could not answer: 503 with `Retry-After`.
+    #[error(transparent)]
+    Unavailable(#[from] StoreError),
+    /// Signing the session failed (a broken crypto library): 500.
+    #[error("the session could not be signed")]
+    Internal,
+}
+
+/// A started session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Session {
+    /// The session token (a JWT).
+    pub token: String,
+    /// When it expires, seconds since the epoch.
+    pub expires_at: i64,
+    /// The CAIP-10 account id (`eip155:1:0xAb…`).
+    pub account: String,
+    /// The session id (`sid`).
+    pub sid: String,
+}
+
+/// Issues nonces and sessions for one `[signin]` configuration. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct SigninService {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    ethereum: Option<SigninRules>,
+    solana: Option<SigninRules>,
+    store: Arc<dyn SigninStore>,
+    keys: Arc<SessionKeys>,
+    sessions: Verifier,
+    issuer: String,
+    audience: String,
+    session_ttl: Duration,
+    nonce_ttl: Duration,
+    cookie: Option<String>,
+    rng: SystemRandom,
+}
+
+impl SigninService {
+    /// The service of a `[signin]` table, with `leeway_secs` of clock skew (`[jwks]`'s).
+    /// Refuses, naming the key, whatever it cannot enforce.
+    pub fn from_config(config: &SigninConfig, leeway_secs: u64) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let store = Arc::new(MemoryStore::new(
+            DEFAULT_MAX_NONCES,
+            Duration::from_secs(config.nonce_ttl_secs),
+            config.shared.revoked.clone(),
+        ));
+        Self::with_store(config, leeway_secs, config.session_keys()?, store)
+    }
+
+    /// [`SigninService::from_config`] with a store of your own.
+    pub fn with_store(
+        config: &SigninConfig,
+        leeway_secs: u64,
+        keys: Arc<SessionKeys>,
+        store: Arc<dyn SigninStore>,
+    ) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let mut origins = vec![(config.domain.clone(), config.uri.clone())];
+        origins.extend(config.shared.more_origins.iter().cloned());
+        let rules = |chains: Vec<ChainRef>| {
+            let mut rules = SigninRules::new(
+                origins.iter().map(|(d, _)| d.clone()),
+                config.uri.clone(),
+                chains,
+            );
+            rules.uri_prefixes = origins.iter().map(|(_, u)| u.clone()).collect();
+            rules.max_message_age_secs = config.max_message_age_secs;
+            rules.leeway_secs = leeway_secs;
+            rules
+        };
+        let ethereum = config.ethereum.as_ref().map(|eth| {
+            rules(
+                eth.chain_ids
+                    .iter()
+                    .copied()
+                    .map(ChainRef::Eip155)
+                    .collect(),
+            )
+        });
+        let solana = config.solana.as_ref().map(|sol| {
+            rules(
+                sol.chain_ids
+                    .iter()
+                    .cloned()
+                    .map(ChainRef::Solana)
+                    .collect(),
+            )
+        });
+        let policy = Policy::signin(config.issuer.clone(), config.audience().to_owned())
+            .map_err(|e| ConfigError::new("signin.issuer", e))?;
+        let sessions = Verifier::builder()
+            .entry(
+                ProviderEntry::new(policy, KeySource::ByKid(keys.verifying_keys()))
+                    .with_revocations(Arc::new(config.shared.revoked.clone())),
+            )
+            .token_cache(false)
+            .build()
+            .map_err(|e| ConfigError::new("signin", e))?;
+        Ok(SigninService {
+            inner: Arc::new(Inner {
+                ethereum,
+                solana,
+                store,
+                keys,
+                sessions,
+                issuer: config.issuer.clone(),
+                audience: config.audience().to_owned(),
+                session_ttl: Duration::from_secs(config.session_ttl_secs),
+                nonce_ttl: Duration::from_secs(config.nonce_ttl_secs),
+                cookie: config.cookie.clone(),
+                rng: SystemRandom::new(),
+            }),
+        })
+    }
+
+    /// `iss` of the sessions.
+    pub fn issuer(&self) -> &str {
+        &self.inner.issuer
+    }
+
+    /// The session keys (their JWKS is [`SessionKeys::jwks`]).
+    pub fn keys(&self) -> &SessionKeys {
+        &self.inner.keys
+    }
+
+    /// The session cookie's name, when configured.
+    pub fn cookie(&self) -> Option<&str> {
+        self.inner.cookie.as_deref()
+    }
+
+    /// A fresh nonce (32 alphanumerics) and when it expires, remembered by the store.
+    pub async fn nonce(&self) -> Result<(String, i64), StoreError> {
+        let mut bytes = [0u8; 16];
+        self.inner
+            .rng
+            .fill(&mut bytes)
+            .map_err(|_| StoreError("no randomness".into()))?;
+        let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        self.inner
+            .store
+            .issue_nonce(&nonce, self.inner.nonce_ttl)
+            .await?;
+        let ttl = i64::try_from(self.inner.nonce_ttl.as_secs()).unwrap_or(i64::MAX);
+        Ok((nonce, claims_core::now().saturating_add(ttl)))
+    }
+
+    /// Sign in with `message` and its `signature` (as sent: `0x…` hex for SIWE, base58 or
+    /// base64 for SIWS), as of `now`.
+    pub async fn sign_in(
+        &self,
+        kind: MessageKind,
+        message: &str,
+        signature: &str,
+        now: i64,
+    ) -> Result<Session, SigninFailure> {
+        let inner = &self.inner;
+        let (parsed, rules) = match kind {
+            MessageKind::Siws => (
+                signin_core::parse_siws(message)?,
+                inner
+                    .solana
+                    .as_ref()
+                    .ok_or(SigninFailure::NotConfigured("Solana"))?,
+            ),
+            _ => (
+                signin_core::parse_siwe(message)?,
+                inner
+                    .ethereum
+                    .as_ref()
+                    .ok_or(SigninFailure::NotConfigured("Ethereum"))?,
+            ),
+        };
+        let verify = signature_check(kind, &parsed, signature)?;
+        rules.check(&parsed, now)?;
+        let nonce = parsed
+            .nonce
+            .as_deref()
+            .ok_or(SigninError::MissingField("Nonce"))?;
+        if !inner.store.nonce_is_live(nonce).await? {
+            return Err(SigninError::Nonce.into());
+        }
+        verify()?;
+        if !inner.store.consume_nonce(nonce).await? {
+            return Err(SigninError::Nonce.into());
+        }
+        self.session(&parsed, now)
+    }
+
+    fn session(&self, message: &SignInMessage, now: i64) -> Result<Session, SigninFailure> {
+        let inner = &self.inner;
+        let chain = message
+            .chain
+            .as_ref()
+            .ok_or(SigninError::MissingField("Chain ID"))?;
+        let account = format!("{}:{}", chain.caip2(), message.address);
+        let mut sid = [0u8; 16];
+        inner
+            .rng
+            .fill(&mut sid)
+            .map_err(|_| SigninFailure::Internal)?;
+        let sid: String = sid.iter().map(|b| format!("{b:02x}")).collect();
+        let ttl = i64::try_from(inner.session_ttl.as_secs()).unwrap_or(i64::MAX);
+        let expires_at = now.saturating_add(ttl);
+        let claims = json!({
+            "iss": inner.issuer,
+            "aud": inner.audience,
+            "sub": account,
+            "iat": now,
+            "exp": expires_at,
+            "sid": sid,
+            "address": message.address,
+            "chain": chain.caip2(),
+        });
+        let token = inner
+            .keys
+            .sign(&claims)
+            .map_err(|_| SigninFailure::Internal)?;
+        Ok(Session {
+            token,
+            expires_at,
+            account,
+            sid,
+        })
+    }
+
+    /// Verify a session token of ours (not revoked).
+    pub async fn verify_session(&self, token: &str) -> Result<Arc<SessionClaims>, AuthError> {
+        let auth = self.inner.sessions.verify(token).await?;
+        auth.claims_as::<SessionClaims>()
+            .ok_or(AuthError::Unreadable)
+    }
+
+    /// Revoke the session `token` (verified first): every verifier sharing this configuration's
+    /// revocations refuses it from now on.
+    pub async fn logout(&self, token: &str) -> Result<(), LogoutFailure> {
+        let claims = self
+            .verify_session(token)
+            .await
+            .map_err(LogoutFailure::Token)?;
+        let (Some(sid), Some(exp)) = (claims.sid.as_deref(), claims.exp) else {
+            return Err(LogoutFailure::Token(AuthError::Unreadable));
+        };
+        self.inner
+            .store
+            .revoke(sid, exp.0)
+            .await
+            .map_err(LogoutFailure::Unavailable)
+    }
+}
+
+impl crate::AuthConfig {
+    /// The sign-in service of `[signin]`, when configured (sharing its revocations with the
+    /// verifiers built from this configuration).
+    pub fn signin_service(&self) -> Result<Option<SigninService>, ConfigError> {
+        self.signin
+            .as_ref()
+            .map(|table| SigninService::from_config(table, self.jwks.leeway_secs))
+            .transpose()
+    }
+}
+
+/// Why a logout failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LogoutFailure {
+    /// Not a valid session token of ours (401).
+    #[error(transparent)]
+    Token(AuthError),
+    /// The store could not answer (503).
+    #[error(transparent)]
+    Unavailable(StoreError),
+}
+
+/// Decode the signature now (a bad encoding is a 400 before anything else) and return the
+/// check to run once the nonce is known to be live.
+fn signature_check<'a>(
+    kind: MessageKind,
+    message: &'a SignInMessage,
+    signature: &str,
+) -> Result<impl FnOnce() -> Result<(), SigninError> + 'a, SigninError> {
+    enum Decoded {
+        Evm(EvmSignature),
+        Solana([u8; 64]),
+    }
+    let decoded = match kind {
+        MessageKind::Siws => Decoded::Solana(signin_core::decode_solana_signature(signature)?),
+        _ => Decoded::Evm(EvmSignature::from_hex(signature)?),
+    };
+    Ok(move || match decoded {
+        Decoded::Evm(sig) => {
+            let expected =
+                signin_core::evm_signature::parse_address(&message.address).ok_or_else(|| {
+                    SigninError::Malformed("the address is not 20 bytes of hex".into())
+                })?;
+            let recovered = signin_core::recover_eip191(message.raw.as_bytes(), sig.as_bytes())?;
+            if recovered == expected {
+                Ok(())
+            } else {
+                Err(SigninError::BadSignature(
+                    "signed by another account (a contract wallet needs an RPC for its chain)"
+                        .into(),
+                ))
+            }
+        }
+        Decoded::Solana(sig) => {
+            signin_core::verify_solana(message.raw.as_bytes(), &message.address, &sig)
+                .map_err(SigninError::from)
+        }
+    })
+}
