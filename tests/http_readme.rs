@@ -260,6 +260,11 @@ fn readme_configuration_block_parses_as_written() {
     assert_eq!(config.jwks.ttl_secs, 600);
     assert_eq!(config.token.cookie.as_deref(), Some("DYNAMIC_JWT_TOKEN"));
     assert_eq!(config.privy.as_ref().unwrap().app_id, "...");
+    let signin = config.signin.as_ref().unwrap();
+    assert_eq!(signin.domain, "app.example.com");
+    assert_eq!(signin.ethereum.as_ref().unwrap().chain_ids, [1, 8453]);
+    assert_eq!(signin.solana.as_ref().unwrap().chain_ids, ["mainnet"]);
+    assert_eq!(signin.session_ttl_secs, 86_400);
     let oidc = &config.oidc[0];
     assert_eq!(oidc.name, "auth0");
     assert_eq!(oidc.issuer, "https://example.eu.auth0.com/");
@@ -277,7 +282,66 @@ fn readme_configuration_block_parses_as_written() {
             .map(|p| p.id().to_string())
             .collect::<Vec<_>>(),
         [
-            "para", "parra", "sophon", "dynamic", "web3auth", "privy", "auth0"
+            "para", "parra", "sophon", "dynamic", "web3auth", "privy", "signin", "auth0"
         ]
     );
+}
+
+/// The README's "Sign in with a wallet" setup, with the configuration read from a string and a
+/// generated session key instead of `auth.toml` and its key file: a development wallet signs in
+/// and `/me` answers with its CAIP-10 account.
+#[tokio::test]
+async fn readme_signin_setup_works() -> Result<(), Box<dyn std::error::Error>> {
+    use wallet_auth::dev::{DevMessage, dev_siwe_address, dev_siwe_body};
+    use wallet_auth::layer::signin::{SessionKeys, SigninRoutes};
+
+    let mut config = AuthConfig::from_toml_str(
+        "[signin]\ndomain = \"app.example.com\"\nuri = \"https://app.example.com\"\n\
+         issuer = \"https://api.example.com\"\n[signin.ethereum]\nchain_ids = [1, 8453]\n",
+    )?;
+    config.signin = config
+        .signin
+        .take()
+        .map(|s| s.with_session_keys(SessionKeys::generate().unwrap()));
+    // As in the README:
+    let layer = AuthLayer::from_config(&config)?;
+    let signin = SigninRoutes::new(config.signin_service()?.expect("[signin]"));
+    let app: Router = Router::new()
+        .route("/me", get(|id: Identity| async move { id.user_id.clone() }))
+        .layer(layer)
+        .merge(signin.router());
+
+    let base = serve(app).await;
+    let nonce: serde_json::Value = client()
+        .get(format!("{base}/signin/nonce"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let nonce = nonce["nonce"].as_str().unwrap();
+    let body = dev_siwe_body(&DevMessage::new(
+        "app.example.com",
+        "https://app.example.com",
+        "8453",
+        nonce,
+        now(),
+    ))?;
+    let session: serde_json::Value = client()
+        .post(format!("{base}/signin/siwe"))
+        .json(&body)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let res = client()
+        .get(format!("{base}/me"))
+        .bearer_auth(session["token"].as_str().unwrap())
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.text().await?,
+        format!("eip155:8453:{}", dev_siwe_address()?)
+    );
+    Ok(())
 }

@@ -263,7 +263,7 @@ fn main() {
     c.final_summary();
 
     // The ratios of this run, from criterion's own estimates (medians).
-    let ns = |group: &str, bench: &str| median_ns(group, bench);
+    let ns = test_support::criterion_median_ns;
     println!("\n== ratios (median times of this run) ==");
     for case in &cases {
         let (Some(raw), Some(cold), Some(warm)) = (
@@ -294,17 +294,4 @@ fn main() {
             cold - bare
         );
     }
-}
-
-/// criterion's median estimate for `group/bench`, in nanoseconds.
-fn median_ns(group: &str, bench: &str) -> Option<f64> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let criterion = std::env::var_os("CRITERION_HOME")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| target.join("criterion"));
-    let path = criterion.join(group).join(bench).join("new/estimates.json");
-    let json: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    json["median"]["point_estimate"].as_f64()
 }

@@ -43,13 +43,9 @@ fn session_key_file() -> &'static str {
     static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     PATH.get_or_init(|| {
         use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
-        use base64::Engine as _;
         let rng = aws_lc_rs::rand::SystemRandom::new();
         let der = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
-        let pem = format!(
-            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-            base64::engine::general_purpose::STANDARD.encode(der.as_ref())
-        );
+        let pem = test_support::pem("PRIVATE KEY", der.as_ref());
         let dir = test_support::temp_dir("config-ranges");
         let path = dir.join("session.pem");
         std::fs::write(&path, pem).unwrap();

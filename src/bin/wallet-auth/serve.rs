@@ -11,6 +11,7 @@ use wallet_auth::gateway::envoy_check::EnvoyCheck;
 use wallet_auth::gateway::{Gateway, RefusalLog};
 use wallet_auth::layer::AuthConfig;
 use wallet_auth::layer::metrics::{UPKEEP_INTERVAL, describe, record_verifier_stats, spawn_upkeep};
+use wallet_auth::layer::signin::SigninRoutes;
 
 use crate::output::{Failure, refused, usage};
 
@@ -49,6 +50,12 @@ pub(crate) fn serve(
         .transpose()?;
     let config = AuthConfig::from_file(config).map_err(|e| usage(format!("config: {e}")))?;
     let gateway = Gateway::from_config(&config, log).map_err(|e| usage(format!("config: {e}")))?;
+    // Wallet sign-in (`[signin]`): its routes on the same listener; the gateway verifies the
+    // sessions it issues (same configuration, same revocations).
+    let signin = config
+        .signin_service()
+        .map_err(|e| usage(format!("config: {e}")))?
+        .map(SigninRoutes::new);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -96,6 +103,11 @@ pub(crate) fn serve(
                 "wallet-auth serve: listening on http://{bound} (/auth, /healthz, /readyz, /metrics)"
             ),
         }
+        if signin.is_some() {
+            eprintln!(
+                "wallet-auth serve: wallet sign-in on http://{bound} (/signin/nonce, /signin/siwe, /signin/siws, /signin/logout, /.well-known/jwks.json)"
+            );
+        }
         // One signal stops both servers; each finishes its requests in flight.
         let (stop, stopped) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
@@ -105,7 +117,11 @@ pub(crate) fn serve(
         let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        let http = axum::serve(listener, gateway.router(metrics))
+        let mut router = gateway.router(metrics);
+        if let Some(signin) = &signin {
+            router = router.merge(signin.router());
+        }
+        let http = axum::serve(listener, router)
             .with_graceful_shutdown(wait(stopped.clone()));
         let grpc = async {
             match grpc_listener {
