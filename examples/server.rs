@@ -153,7 +153,7 @@ async fn main() -> ExitCode {
     };
     let has_parra = parra.is_some();
     // Wallet sign-in: its sessions are verified by `layer` as the provider `signin`.
-    let signin = match config.signin_service() {
+    let signin = match config.signin_service_connect().await {
         Ok(signin) => signin.map(SigninRoutes::new),
         Err(e) => return config_error(e),
     };

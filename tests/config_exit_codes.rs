@@ -14,19 +14,7 @@ use std::time::{Duration, Instant};
 
 /// The example server, built by `cargo test` next to this test's own binary.
 fn example_server() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .unwrap()
-        .join("examples")
-        .join(format!("server{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: run the whole suite (`cargo test --workspace --all-features`), which builds the examples",
-        path.display()
-    );
-    path
+    test_support::example_binary("server")
 }
 
 /// Runs `command` with an empty environment (no `WALLET_AUTH__…` override leaks in); a child

@@ -1,5 +1,6 @@
 //! Raw `jsonwebtoken::decode` against our full verification, per algorithm, cold (no token cache)
-//! and warm (token cache hit); then the layer's own overhead over a bare service.
+//! and warm (token cache hit) — and a wallet sign-in session (`SESSION`, ES256 with revocations),
+//! to compare with the ES256 provider token; then the layer's own overhead over a bare service.
 //!
 //! ```sh
 //! cargo bench -p auth-layer --bench verify -- --warm-up-time 1 --measurement-time 3
@@ -197,6 +198,44 @@ fn cases(now: i64) -> Vec<Case> {
         cold,
         warm,
         raw: raw::<ParraClaims>(DecodingKey::from_secret(&secret).unwrap(), v),
+    });
+    // A wallet sign-in session (ES256, this service's own key, revocations checked on every
+    // verification): it should cost what the ES256 provider token costs.
+    let keys = auth_layer::signin::SessionKeys::generate().unwrap();
+    let session = json!({
+        "iss": "https://api.example.com", "aud": "https://api.example.com",
+        "sub": "eip155:1:0xAb5801a7D398351b8bE11C439e05C5B3259aeC9B", "iat": now, "exp": now + 1800,
+        "sid": "3f9a8b7c6d5e4f3021a0b9c8d7e6f501",
+        "address": "0xAb5801a7D398351b8bE11C439e05C5B3259aeC9B", "chain": "eip155:1"
+    });
+    let token = keys.sign(&session).unwrap();
+    let jwk = &keys.jwks()["keys"][0];
+    let build = |cache: bool| {
+        let entry = auth_layer::ProviderEntry::new(
+            Policy::signin("https://api.example.com", "https://api.example.com").unwrap(),
+            KeySource::ByKid(keys.verifying_keys()),
+        )
+        .with_revocations(Arc::new(auth_layer::signin::RevocationList::new()));
+        Verifier::builder()
+            .entry(entry)
+            .token_cache(cache)
+            .build()
+            .unwrap()
+    };
+    cases.push(Case {
+        name: "SESSION",
+        token,
+        cold: build(false),
+        warm: build(true),
+        raw: raw::<claims_core::SessionClaims>(
+            DecodingKey::from_ec_components(jwk["x"].as_str().unwrap(), jwk["y"].as_str().unwrap())
+                .unwrap(),
+            validation(
+                Algorithm::ES256,
+                Some("https://api.example.com"),
+                Some("https://api.example.com"),
+            ),
+        ),
     });
     cases
 }

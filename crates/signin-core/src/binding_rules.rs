@@ -84,7 +84,9 @@ impl SigninRules {
             .chain
             .as_ref()
             .ok_or(SigninError::MissingField("Chain ID"))?;
-        if !self.chains.contains(chain) {
+        // By CAIP-2 id: `mainnet` and `solana:5eykt4…` are one chain.
+        let caip2 = chain.caip2();
+        if !self.chains.iter().any(|c| c.caip2() == caip2) {
             return Err(SigninError::Chain);
         }
         if message.nonce.is_none() {

@@ -10,10 +10,12 @@
 //! 3. [`evm_signature`] / [`solana_signature`]: EIP-191 `personal_sign` recovery (secp256k1) and
 //!    Ed25519 verification.
 //!
-//! Nonces (issued, unexpired, consumed once after the signature holds) and contract wallets
-//! (EIP-1271, ERC-6492) need state and a chain: they live in `auth-layer`.
+//! [`contract_signature`] builds and reads the chain calls that check contract wallets'
+//! signatures (EIP-1271, ERC-6492); making them, and nonces (issued, unexpired, consumed once
+//! after the signature holds), need I/O and state: they live in `auth-layer`.
 
 pub mod binding_rules;
+pub mod contract_signature;
 pub mod error;
 pub mod evm_signature;
 pub mod message;

@@ -18,6 +18,22 @@ pub mod proc_stats;
 
 pub use jwt_key::{DecodingKey, jwt_algorithm};
 
+/// An example of the root package (`server`), built by `cargo test` next to the running test's
+/// own binary (`target/<profile>/examples/`).
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    let path = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("examples")))
+        .unwrap_or_default()
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: run the whole suite (`cargo test --workspace --all-features`), which builds the examples",
+        path.display()
+    );
+    path
+}
+
 /// criterion's median estimate for `group/bench` of the last run, in nanoseconds (from
 /// `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else the workspace's `target/criterion`).
 pub fn criterion_median_ns(group: &str, bench: &str) -> Option<f64> {

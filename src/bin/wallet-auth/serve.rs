@@ -52,14 +52,15 @@ pub(crate) fn serve(
     let gateway = Gateway::from_config(&config, log).map_err(|e| usage(format!("config: {e}")))?;
     // Wallet sign-in (`[signin]`): its routes on the same listener; the gateway verifies the
     // sessions it issues (same configuration, same revocations).
-    let signin = config
-        .signin_service()
-        .map_err(|e| usage(format!("config: {e}")))?
-        .map(SigninRoutes::new);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| refused(format!("cannot start the async runtime: {e}")))?;
+    // A Redis store (`[signin] store = "redis://…"`) connects and subscribes here, in the runtime.
+    let signin = runtime
+        .block_on(config.signin_service_connect())
+        .map_err(|e| usage(format!("config: {e}")))?
+        .map(SigninRoutes::new);
     runtime.block_on(async move {
         let metrics = match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()
         {

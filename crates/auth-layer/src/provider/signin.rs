@@ -102,7 +102,10 @@ super::provider_table! {
         /// Messages issued longer ago are refused (30–86400 s, default 600).
         #[serde(default = "default_max_message_age")]
         pub max_message_age_secs: u64,
-        /// `memory` (default; one process).
+        /// Where nonces and revocations live: `memory` (default; one process), or
+        /// `redis://host:port/db` / `rediss://host:port/db` (TLS), shared by every replica using
+        /// that Redis (≥ 6.2; see [`crate::signin::RedisStore`], built by
+        /// [`crate::signin::SigninService::connect`]).
         #[serde(default = "default_store")]
         pub store: String,
         /// Also set the session as this `HttpOnly; Secure; SameSite=Lax` cookie.
@@ -247,10 +250,19 @@ impl SigninConfig {
             ));
         }
         if self.store != "memory" {
-            return Err(ConfigError::new(
-                "signin.store",
-                format!("{:?} is not supported (valid: \"memory\")", self.store),
-            ));
+            let valid = "valid: \"memory\", \"redis://host:port/db\", \"rediss://host:port/db\"";
+            if self.store.starts_with("redis://") || self.store.starts_with("rediss://") {
+                crate::signin::redis_store::check_url(&self.store)
+                    .map_err(|e| ConfigError::new("signin.store", format!("{e} ({valid})")))?;
+            } else {
+                return Err(ConfigError::new(
+                    "signin.store",
+                    format!(
+                        "{:?} is not supported ({valid})",
+                        crate::signin::redis_store::redacted(&self.store)
+                    ),
+                ));
+            }
         }
         if let Some(cookie) = &self.cookie
             && (cookie.is_empty()
@@ -270,10 +282,14 @@ impl SigninConfig {
                     "must list at least one chain id",
                 ));
             }
-            if let Some(chain) = eth.rpc.keys().next() {
+            if let Some(chain) = eth
+                .rpc
+                .keys()
+                .find(|c| !c.parse::<u64>().is_ok_and(|id| eth.chain_ids.contains(&id)))
+            {
                 return Err(ConfigError::new(
                     format!("signin.ethereum.rpc.{chain}"),
-                    "contract wallets (EIP-1271, ERC-6492) are not supported yet: remove rpc",
+                    "the key must be one of signin.ethereum.chain_ids",
                 ));
             }
         }

@@ -25,17 +25,21 @@
 //!     chain_ids = [1]
 //! "#)?;
 //! let table = config.signin.clone().unwrap().with_session_keys(SessionKeys::generate()?);
-//! let service = SigninService::from_config(&table, config.jwks.leeway_secs)?;
+//! let service = SigninService::from_config(&table, &config.jwks)?;
 //! assert_eq!(service.issuer(), "https://api.example.com");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod chain_rpc;
+mod contract_wallets;
 mod nonce_store;
+pub mod redis_store;
 mod revocation_list;
 #[cfg(feature = "axum")]
 mod routes;
 mod session_keys;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,13 +48,16 @@ use claims_core::{Policy, SessionClaims};
 use serde_json::json;
 use signin_core::{ChainRef, EvmSignature, MessageKind, SignInMessage, SigninError, SigninRules};
 
+pub use chain_rpc::{CallOutcome, ChainRpc, JsonRpc, RpcError};
+pub use contract_wallets::{ContractWallets, EvmRefusal};
 pub use nonce_store::{DEFAULT_MAX_NONCES, MemoryStore, SigninStore, StoreError};
+pub use redis_store::RedisStore;
 pub use revocation_list::RevocationList;
 #[cfg(feature = "axum")]
 pub use routes::{MAX_BODY_BYTES, SigninRoutes};
 pub use session_keys::{SessionKeyError, SessionKeys};
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, JwksConfig};
 use crate::error::AuthError;
 use crate::key_source::KeySource;
 use crate::provider::{ProviderEntry, SigninConfig};
@@ -69,6 +76,9 @@ pub enum SigninFailure {
     /// The store (or a chain's RPC) could not answer: 503 with `Retry-After`.
     #[error(transparent)]
     Unavailable(#[from] StoreError),
+    /// The chain's RPC could not answer (contract wallets): 503 with `Retry-After`.
+    #[error(transparent)]
+    ChainUnavailable(#[from] RpcError),
     /// Signing the session failed (a broken crypto library): 500.
     #[error("the session could not be signed")]
     Internal,
@@ -100,6 +110,7 @@ struct Inner {
     solana: Option<SigninRules>,
     store: Arc<dyn SigninStore>,
     keys: Arc<SessionKeys>,
+    wallets: ContractWallets,
     sessions: Verifier,
     issuer: String,
     audience: String,
@@ -110,26 +121,118 @@ struct Inner {
 }
 
 impl SigninService {
-    /// The service of a `[signin]` table, with `leeway_secs` of clock skew (`[jwks]`'s).
-    /// Refuses, naming the key, whatever it cannot enforce.
-    pub fn from_config(config: &SigninConfig, leeway_secs: u64) -> Result<Self, ConfigError> {
+    /// The service of a `[signin]` table with the in-memory store (`store = "memory"`, the
+    /// default), with `leeway_secs` of clock skew (`[jwks]`'s). Refuses, naming the key,
+    /// whatever it cannot enforce.
+    ///
+    /// A Redis store (`store = "redis://…"`) connects, subscribes and loads the current
+    /// revocations before the service may answer, which is asynchronous: this refuses it
+    /// (naming `signin.store`); use [`SigninService::connect`].
+    pub fn from_config(config: &SigninConfig, jwks: &JwksConfig) -> Result<Self, ConfigError> {
         config.validate()?;
-        let store = Arc::new(MemoryStore::new(
+        if config.store != "memory" {
+            return Err(ConfigError::new(
+                "signin.store",
+                "a Redis store connects asynchronously: build the service with \
+                 SigninService::connect (or AuthConfig::signin_service_connect) inside a Tokio \
+                 runtime",
+            ));
+        }
+        if let Some(chain) = config.ethereum.as_ref().and_then(|e| e.rpc.keys().next()) {
+            return Err(ConfigError::new(
+                format!("signin.ethereum.rpc.{chain}"),
+                "each RPC's chain id is checked at start-up, asynchronously: build the service \
+                 with SigninService::connect (or AuthConfig::signin_service_connect) inside a \
+                 Tokio runtime",
+            ));
+        }
+        Self::with_store(
+            config,
+            jwks,
+            config.session_keys()?,
+            Arc::new(Self::memory_store(config)),
+        )
+    }
+
+    /// The service of a `[signin]` table with the store it names: `"memory"` (default), or
+    /// `"redis://host:port/db"` / `"rediss://…"` (shared by every replica using that Redis).
+    ///
+    /// A Redis store is connected before this returns: the first connection, a `GETDEL` probe
+    /// (Redis ≥ 6.2), the subscription to revocations and the load of the current ones, each
+    /// within [`redis_store::COMMAND_TIMEOUT`]; any failure is a [`ConfigError`] naming
+    /// `signin.store` (start-up fails rather than serving 503s). Later outages are 503s, and the
+    /// store reconnects by itself. Must run inside a Tokio runtime.
+    ///
+    /// Each `[signin.ethereum] rpc` endpoint is asked its `eth_chainId` here, once: a different
+    /// chain, or no answer, is a [`ConfigError`] naming `signin.ethereum.rpc.<chain id>`.
+    pub async fn connect(config: &SigninConfig, jwks: &JwksConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        // Keys first: a bad key file is reported without touching Redis.
+        let keys = config.session_keys()?;
+        let store: Arc<dyn SigninStore> = if config.store == "memory" {
+            Arc::new(Self::memory_store(config))
+        } else {
+            let store = RedisStore::connect(
+                &config.store,
+                config.shared.revoked.clone(),
+                Duration::from_secs(config.session_ttl_secs),
+            )
+            .await
+            .map_err(|e| ConfigError::new("signin.store", e.0))?;
+            Arc::new(store)
+        };
+        let service = Self::with_store(config, jwks, keys, store)?;
+        service.check_chain_ids().await?;
+        Ok(service)
+    }
+
+    /// Ask every configured RPC its chain id; refuse one that answers another, or none.
+    async fn check_chain_ids(&self) -> Result<(), ConfigError> {
+        for (chain, rpc) in self.inner.wallets.rpcs() {
+            let field = format!("signin.ethereum.rpc.{chain}");
+            match rpc.chain_id().await {
+                Ok(id) if id == *chain => {}
+                Ok(id) => {
+                    return Err(ConfigError::new(
+                        field,
+                        format!("the endpoint is on chain {id}, not {chain}"),
+                    ));
+                }
+                Err(e) => return Err(ConfigError::new(field, e)),
+            }
+        }
+        Ok(())
+    }
+
+    fn memory_store(config: &SigninConfig) -> MemoryStore {
+        MemoryStore::new(
             DEFAULT_MAX_NONCES,
             Duration::from_secs(config.nonce_ttl_secs),
             config.shared.revoked.clone(),
-        ));
-        Self::with_store(config, leeway_secs, config.session_keys()?, store)
+        )
     }
 
     /// [`SigninService::from_config`] with a store of your own.
+    /// Chain ids of `[signin.ethereum] rpc` are not checked here ([`SigninService::connect`]
+    /// does).
     pub fn with_store(
         config: &SigninConfig,
-        leeway_secs: u64,
+        jwks: &JwksConfig,
         keys: Arc<SessionKeys>,
         store: Arc<dyn SigninStore>,
     ) -> Result<Self, ConfigError> {
         config.validate()?;
+        let leeway_secs = jwks.leeway_secs;
+        let mut rpcs: HashMap<u64, Arc<dyn ChainRpc>> = HashMap::new();
+        for (chain, url) in config.ethereum.iter().flat_map(|e| &e.rpc) {
+            let field = format!("signin.ethereum.rpc.{chain}");
+            let id = chain.parse::<u64>().map_err(|_| {
+                ConfigError::new(field.clone(), "the key must be a chain id (\"8453\")")
+            })?;
+            let rpc = JsonRpc::new(url, Duration::from_secs(jwks.timeout_secs), jwks.allow_http)
+                .map_err(|e| ConfigError::new(field, e))?;
+            rpcs.insert(id, Arc::new(rpc));
+        }
         let mut origins = vec![(config.domain.clone(), config.uri.clone())];
         origins.extend(config.shared.more_origins.iter().cloned());
         let rules = |chains: Vec<ChainRef>| {
@@ -177,6 +280,7 @@ impl SigninService {
                 solana,
                 store,
                 keys,
+                wallets: ContractWallets::new(rpcs),
                 sessions,
                 issuer: config.issuer.clone(),
                 audience: config.audience().to_owned(),
@@ -245,7 +349,7 @@ impl SigninService {
                     .ok_or(SigninFailure::NotConfigured("Ethereum"))?,
             ),
         };
-        let verify = signature_check(kind, &parsed, signature)?;
+        let decoded = DecodedSignature::decode(kind, signature)?;
         rules.check(&parsed, now)?;
         let nonce = parsed
             .nonce
@@ -254,11 +358,43 @@ impl SigninService {
         if !inner.store.nonce_is_live(nonce).await? {
             return Err(SigninError::Nonce.into());
         }
-        verify()?;
+        self.check_signature(&parsed, decoded).await?;
         if !inner.store.consume_nonce(nonce).await? {
             return Err(SigninError::Nonce.into());
         }
         self.session(&parsed, now)
+    }
+
+    /// The signature over the exact bytes received: ERC-6492's order for Ethereum accounts
+    /// (contract wallets on chains with an RPC), Ed25519 for Solana.
+    async fn check_signature(
+        &self,
+        message: &SignInMessage,
+        signature: DecodedSignature,
+    ) -> Result<(), SigninFailure> {
+        match signature {
+            DecodedSignature::Evm(sig) => {
+                let (Some(address), Some(ChainRef::Eip155(chain))) =
+                    (evm_address(message), message.chain.as_ref())
+                else {
+                    return Err(
+                        SigninError::Malformed("no Ethereum address or chain".into()).into(),
+                    );
+                };
+                self.inner
+                    .wallets
+                    .verify(*chain, &address, message.raw.as_bytes(), sig.as_bytes())
+                    .await
+                    .map_err(|refusal| match refusal {
+                        EvmRefusal::Unavailable(e) => SigninFailure::ChainUnavailable(e),
+                        EvmRefusal::Invalid(e) => SigninFailure::Refused(e),
+                    })
+            }
+            DecodedSignature::Solana(sig) => {
+                signin_core::verify_solana(message.raw.as_bytes(), &message.address, &sig)
+                    .map_err(|e| SigninFailure::Refused(e.into()))
+            }
+        }
     }
 
     fn session(&self, message: &SignInMessage, now: i64) -> Result<Session, SigninFailure> {
@@ -267,7 +403,12 @@ impl SigninService {
             .chain
             .as_ref()
             .ok_or(SigninError::MissingField("Chain ID"))?;
-        let account = format!("{}:{}", chain.caip2(), message.address);
+        // One account, one id: an Ethereum address in its EIP-55 form whatever case was signed.
+        let address = match evm_address(message) {
+            Some(bytes) if message.kind == MessageKind::Siwe => signin_core::eip55(&bytes),
+            _ => message.address.clone(),
+        };
+        let account = format!("{}:{}", chain.caip2(), address);
         let mut sid = [0u8; 16];
         inner
             .rng
@@ -283,7 +424,7 @@ impl SigninService {
             "iat": now,
             "exp": expires_at,
             "sid": sid,
-            "address": message.address,
+            "address": address,
             "chain": chain.caip2(),
         });
         let token = inner
@@ -325,12 +466,22 @@ impl SigninService {
 
 impl crate::AuthConfig {
     /// The sign-in service of `[signin]`, when configured (sharing its revocations with the
-    /// verifiers built from this configuration).
+    /// verifiers built from this configuration). The in-memory store only: a Redis store needs
+    /// [`AuthConfig::signin_service_connect`](crate::AuthConfig::signin_service_connect).
     pub fn signin_service(&self) -> Result<Option<SigninService>, ConfigError> {
         self.signin
             .as_ref()
-            .map(|table| SigninService::from_config(table, self.jwks.leeway_secs))
+            .map(|table| SigninService::from_config(table, &self.jwks))
             .transpose()
+    }
+
+    /// [`AuthConfig::signin_service`](crate::AuthConfig::signin_service) for every store,
+    /// Redis included ([`SigninService::connect`]): async, inside a Tokio runtime.
+    pub async fn signin_service_connect(&self) -> Result<Option<SigninService>, ConfigError> {
+        match &self.signin {
+            Some(table) => SigninService::connect(table, &self.jwks).await.map(Some),
+            None => Ok(None),
+        }
     }
 }
 
@@ -346,40 +497,24 @@ pub enum LogoutFailure {
     Unavailable(StoreError),
 }
 
-/// Decode the signature now (a bad encoding is a 400 before anything else) and return the
-/// check to run once the nonce is known to be live.
-fn signature_check<'a>(
-    kind: MessageKind,
-    message: &'a SignInMessage,
-    signature: &str,
-) -> Result<impl FnOnce() -> Result<(), SigninError> + 'a, SigninError> {
-    enum Decoded {
-        Evm(EvmSignature),
-        Solana([u8; 64]),
-    }
-    let decoded = match kind {
-        MessageKind::Siws => Decoded::Solana(signin_core::decode_solana_signature(signature)?),
-        _ => Decoded::Evm(EvmSignature::from_hex(signature)?),
-    };
-    Ok(move || match decoded {
-        Decoded::Evm(sig) => {
-            let expected =
-                signin_core::evm_signature::parse_address(&message.address).ok_or_else(|| {
-                    SigninError::Malformed("the address is not 20 bytes of hex".into())
-                })?;
-            let recovered = signin_core::recover_eip191(message.raw.as_bytes(), sig.as_bytes())?;
-            if recovered == expected {
-                Ok(())
-            } else {
-                Err(SigninError::BadSignature(
-                    "signed by another account (a contract wallet needs an RPC for its chain)"
-                        .into(),
-                ))
+/// A signature as sent, decoded before anything else (a bad encoding is a 400).
+enum DecodedSignature {
+    Evm(EvmSignature),
+    Solana([u8; 64]),
+}
+
+impl DecodedSignature {
+    fn decode(kind: MessageKind, signature: &str) -> Result<Self, SigninError> {
+        Ok(match kind {
+            MessageKind::Siws => {
+                DecodedSignature::Solana(signin_core::decode_solana_signature(signature)?)
             }
-        }
-        Decoded::Solana(sig) => {
-            signin_core::verify_solana(message.raw.as_bytes(), &message.address, &sig)
-                .map_err(SigninError::from)
-        }
-    })
+            _ => DecodedSignature::Evm(EvmSignature::from_hex(signature)?),
+        })
+    }
+}
+
+/// A SIWE message's address as bytes.
+fn evm_address(message: &SignInMessage) -> Option<[u8; 20]> {
+    signin_core::evm_signature::parse_address(&message.address)
 }

@@ -44,7 +44,7 @@ const RETRY_AFTER_SECS: &str = "5";
 ///     chain_ids = [1]
 /// "#)?;
 /// let table = config.signin.clone().unwrap().with_session_keys(SessionKeys::generate()?);
-/// let service = SigninService::from_config(&table, 60)?;
+/// let service = SigninService::from_config(&table, &config.jwks)?;
 /// let app: axum::Router = SigninRoutes::new(service).router();
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -167,6 +167,7 @@ async fn sign_in(service: SigninService, kind: MessageKind, request: Request) ->
             error(StatusCode::NOT_FOUND, "not_configured", &e.to_string())
         }
         Err(SigninFailure::Unavailable(e)) => unavailable(&e.to_string()),
+        Err(SigninFailure::ChainUnavailable(e)) => unavailable(&e.to_string()),
         Err(e) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
@@ -176,7 +177,9 @@ async fn sign_in(service: SigninService, kind: MessageKind, request: Request) ->
 }
 
 async fn logout(State(service): State<SigninService>, headers: HeaderMap) -> Response {
-    let token = headers
+    // The bearer token, else (with `[signin] cookie`) the session cookie, which page scripts
+    // cannot read (HttpOnly); SameSite=Lax keeps other sites' forms from sending it.
+    let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
@@ -184,6 +187,19 @@ async fn logout(State(service): State<SigninService>, headers: HeaderMap) -> Res
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         })
         .filter(|t| !t.is_empty());
+    let cookie = || {
+        let name = service.cookie()?;
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| value.trim())
+            .filter(|t| !t.is_empty())
+    };
+    let token = bearer.or_else(cookie);
     let Some(token) = token else {
         let mut response = error(
             StatusCode::UNAUTHORIZED,
