@@ -4,10 +4,12 @@
 //! - [`policies`]: every provider's policy, with the identifiers of the test fixtures
 //!   (`crates/claims-core/tests/providers.rs`), so the seed payloads verify;
 //! - [`runtime`]: the current-thread tokio runtime the layer-level targets drive;
-//! - [`claims_verify`] and [`config_toml`]: the logic of the targets of the same names.
+//! - [`claims_verify`] and [`config_toml`]: the logic of the targets of the same names;
+//! - [`signin_messages`]: the logic of `siwe_message` and `siws_message`.
 
 pub mod claims_verify;
 pub mod config_toml;
+pub mod signin_messages;
 
 use claims_core::{Policy, ProviderId};
 
