@@ -169,6 +169,11 @@ async fn contract_wallets_sign_in_on_a_real_chain() {
     assert_eq!(res.headers()["retry-after"], "5");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"], "temporarily_unavailable");
+    // Never the endpoint (its URL may carry an API key).
+    assert_eq!(
+        body["error_description"],
+        "the chain's RPC is unavailable; try again later"
+    );
 }
 
 #[tokio::test]

@@ -1,8 +1,10 @@
 #!/bin/sh
-# Compile the sign-in contracts with solc-js (npm) and write their bytecode as hex:
-#   crates/auth-layer/src/signin/contracts/deployless_check.hex   creation code (product)
-#   tests/contracts/{OwnerWallet,RevertingWallet,WalletFactory}.hex   creation code (tests)
-# Run from anywhere: sh tests/contracts/build.sh  (needs node and npm; fetches solc 0.8.26)
+# Compile the sign-in contracts with solc-js (npm solc 0.8.26, optimizer 200 runs, EVM "paris":
+# no PUSH0, so the code runs on chains that have not adopted Shanghai) and write their creation
+# code as hex:
+#   crates/auth-layer/src/signin/contracts/deployless_check.hex   (product: ERC-6492 check)
+#   tests/contracts/{OwnerWallet,RevertingWallet,WalletFactory}.hex   (tests)
+# Run from anywhere: sh tests/contracts/build.sh  (needs node and npm)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
@@ -10,17 +12,34 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 npm init -y >/dev/null
 npm install --silent solc@0.8.26
-compile() { # source, contract, output
-    npx solcjs --bin --optimize --optimize-runs 200 -o "$work/out" "$1" >/dev/null
-    base=$(basename "$1" .sol)
-    file="${base}_sol_$2.bin"
-    tr -d '\n' <"$work/out/$file" >"$3"
+cat >compile.cjs <<'JS'
+const fs = require("fs");
+const solc = require("solc");
+const [source, out] = process.argv.slice(2);
+const input = {
+  language: "Solidity",
+  sources: { [source]: { content: fs.readFileSync(source, "utf8") } },
+  settings: {
+    optimizer: { enabled: true, runs: 200 },
+    evmVersion: "paris",
+    outputSelection: { "*": { "*": ["evm.bytecode.object"] } },
+  },
+};
+const output = JSON.parse(solc.compile(JSON.stringify(input)));
+const errors = (output.errors || []).filter((e) => e.severity === "error");
+if (errors.length) { console.error(errors.map((e) => e.formattedMessage).join("\n")); process.exit(1); }
+for (const [name, contract] of Object.entries(output.contracts[source])) {
+  const code = contract.evm.bytecode.object;
+  if (code) fs.writeFileSync(`${out}/${name}.hex`, code);
 }
-cp "$root/crates/auth-layer/src/signin/contracts/DeploylessSignatureCheck.sol" "$work/"
-cp "$root/tests/contracts/OwnerWallet.sol" "$work/"
-compile DeploylessSignatureCheck.sol DeploylessSignatureCheck \
-    "$root/crates/auth-layer/src/signin/contracts/deployless_check.hex"
+JS
+mkdir -p out
+cp "$root/crates/auth-layer/src/signin/contracts/DeploylessSignatureCheck.sol" .
+cp "$root/tests/contracts/OwnerWallet.sol" .
+node compile.cjs DeploylessSignatureCheck.sol out
+node compile.cjs OwnerWallet.sol out
+cp out/DeploylessSignatureCheck.hex "$root/crates/auth-layer/src/signin/contracts/deployless_check.hex"
 for c in OwnerWallet RevertingWallet WalletFactory; do
-    compile OwnerWallet.sol "$c" "$root/tests/contracts/$c.hex"
+    cp "out/$c.hex" "$root/tests/contracts/$c.hex"
 done
-echo "written: deployless_check.hex, OwnerWallet.hex, RevertingWallet.hex, WalletFactory.hex"
+echo "written: deployless_check.hex, OwnerWallet.hex, RevertingWallet.hex, WalletFactory.hex (EVM paris)"

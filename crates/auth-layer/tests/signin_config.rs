@@ -382,3 +382,30 @@ fn session_key_files() {
         )
     );
 }
+
+/// A table built in code skips the parser's range checks: `validate` checks them again, so a
+/// nonce lifetime of u64::MAX is one line naming the key, never a panic in the nonce cache.
+#[test]
+fn ranges_hold_for_tables_built_in_code() {
+    use auth_layer::config::{JwksConfig, SigninConfig};
+    use auth_layer::signin::{SessionKeys, SigninService};
+    let mut table = SigninConfig::new("app.example.com", "https://app.example.com", "api")
+        .with_ethereum([1])
+        .with_session_keys(SessionKeys::generate().unwrap());
+    table.nonce_ttl_secs = u64::MAX;
+    let err = SigninService::from_config(&table, &JwksConfig::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "signin.nonce_ttl_secs: {} is outside its valid range 30..=3600",
+            u64::MAX
+        )
+    );
+    table.nonce_ttl_secs = 300;
+    table.session_ttl_secs = 0;
+    let err = SigninService::from_config(&table, &JwksConfig::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "signin.session_ttl_secs: 0 is outside its valid range 300..=2592000"
+    );
+}

@@ -22,6 +22,16 @@ pub enum ChainRef {
 }
 
 impl ChainRef {
+    /// A Solana cluster: `mainnet`, `devnet`, `testnet`, `localnet`, or `solana:<reference>`;
+    /// `solana:mainnet` (Phantom's example dapp writes it) is the cluster `mainnet`.
+    pub fn solana(name: &str) -> ChainRef {
+        let cluster = match name.strip_prefix("solana:") {
+            Some(cluster @ ("mainnet" | "devnet" | "testnet" | "localnet")) => cluster,
+            _ => name,
+        };
+        ChainRef::Solana(cluster.to_owned())
+    }
+
     /// The CAIP-2 namespace and reference of this chain (`eip155:1`; Solana clusters map to
     /// their genesis-hash references, `solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp` for mainnet).
     pub fn caip2(&self) -> String {

@@ -16,6 +16,16 @@ use crate::message::{ChainRef, MessageKind, SignInMessage};
 pub fn parse_siwe(text: &str) -> Result<SignInMessage, SigninError> {
     let parsed = signinwithethereum::Message::from_str(text)
         .map_err(|e| SigninError::Malformed(e.to_string()))?;
+    // The grammar's chain id is `1*DIGIT`; `u64::from_str` also takes `+1`.
+    let chain_digits = text
+        .split('\n')
+        .find_map(|line| line.strip_prefix("Chain ID: "))
+        .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+    if !chain_digits {
+        return Err(SigninError::Malformed(
+            "the chain id is not decimal digits".into(),
+        ));
+    }
     if let Some(statement) = &parsed.statement
         && !statement.bytes().all(is_statement_char)
     {
@@ -53,4 +63,31 @@ pub fn parse_siwe(text: &str) -> Result<SignInMessage, SigninError> {
 /// printable ASCII.
 fn is_statement_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b" -._~:/?#[]@!$&'()*+,;=".contains(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chain_id_is_digits_only() {
+        let message = |chain: &str| {
+            format!(
+                "app.example.com wants you to sign in with your Ethereum account:\n\
+                 0xAb5801a7D398351b8bE11C439e05C5B3259aeC9B\n\n\nURI: https://app.example.com\n\
+                 Version: 1\nChain ID: {chain}\nNonce: 12345678abc\n\
+                 Issued At: 2026-12-04T12:00:00Z"
+            )
+        };
+        assert_eq!(
+            parse_siwe(&message("8453")).map(|m| m.chain),
+            Ok(Some(ChainRef::Eip155(8453)))
+        );
+        assert_eq!(
+            parse_siwe(&message("+1")),
+            Err(SigninError::Malformed(
+                "the chain id is not decimal digits".into()
+            ))
+        );
+    }
 }

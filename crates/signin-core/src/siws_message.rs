@@ -182,12 +182,7 @@ fn fill(message: &mut SignInMessage, raw: &RawFields<'_>) -> Result<(), SigninEr
                 "Chain ID is not mainnet, devnet, testnet, localnet or solana:<reference>",
             ));
         }
-        // `solana:mainnet` (Phantom's example dapp) is the cluster `mainnet`.
-        let cluster = match chain_id.strip_prefix("solana:") {
-            Some(name @ ("mainnet" | "devnet" | "testnet" | "localnet")) => name,
-            _ => chain_id,
-        };
-        message.chain = Some(ChainRef::Solana(cluster.to_owned()));
+        message.chain = Some(ChainRef::solana(chain_id));
     }
     if let Some(nonce) = nonce {
         if nonce.len() < 8 || !nonce.bytes().all(|b| b.is_ascii_alphanumeric()) {

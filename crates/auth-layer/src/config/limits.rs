@@ -142,15 +142,29 @@ impl AuthConfig {
     /// The first key outside its range: `jwks.cooldown_secs: 0 is outside its valid range 1..=3600`.
     pub fn check_ranges(&self) -> Result<(), ConfigError> {
         for limits in NUMERIC_KEYS {
-            if let Some(value) = (limits.get)(self)
-                && !(limits.min..=limits.max).contains(&value)
-            {
-                return Err(ConfigError::new(
-                    limits.key,
-                    format!("{value} is outside its valid range {}", limits.valid()),
-                ));
+            if let Some(value) = (limits.get)(self) {
+                check_range(limits.key, value, limits.min..=limits.max)?;
             }
         }
         Ok(())
     }
+}
+
+/// `value` of `key` within `range`, or the one-line error naming both.
+pub(crate) fn check_range(
+    key: &str,
+    value: u64,
+    range: RangeInclusive<u64>,
+) -> Result<(), ConfigError> {
+    if range.contains(&value) {
+        return Ok(());
+    }
+    Err(ConfigError::new(
+        key,
+        format!(
+            "{value} is outside its valid range {}..={}",
+            range.start(),
+            range.end()
+        ),
+    ))
 }

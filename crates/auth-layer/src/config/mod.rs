@@ -30,6 +30,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 pub(crate) use build::secret;
+pub(crate) use limits::check_range;
 pub use limits::{
     LEEWAY_RANGE, MESSAGE_AGE_RANGE, NONCE_TTL_RANGE, NUMERIC_KEYS, NumericKey,
     PARRA_ISSUER_TTL_RANGE, SERVE_HEADER_BYTES_RANGE, SESSION_TTL_RANGE,

@@ -20,7 +20,7 @@ use claims_core::providers::signin::ALGORITHMS;
 use claims_core::{Algorithm, Policy, ProviderId};
 
 use super::{DevToken, DevValues, KeyContext, Provider, Revocations, RuleSettings};
-use crate::config::ConfigError;
+use crate::config::{ConfigError, MESSAGE_AGE_RANGE, NONCE_TTL_RANGE, SESSION_TTL_RANGE};
 use crate::key_source::KeySource;
 use crate::signin::{RevocationList, SessionKeys};
 
@@ -222,6 +222,26 @@ impl SigninConfig {
 
     /// Check every setting the sign-in routes and the verifier rely on; the error names the key.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        // The ranges of the format (checked at parsing too), for tables built in code.
+        for (key, value, range) in [
+            (
+                "signin.session_ttl_secs",
+                self.session_ttl_secs,
+                SESSION_TTL_RANGE,
+            ),
+            (
+                "signin.nonce_ttl_secs",
+                self.nonce_ttl_secs,
+                NONCE_TTL_RANGE,
+            ),
+            (
+                "signin.max_message_age_secs",
+                self.max_message_age_secs,
+                MESSAGE_AGE_RANGE,
+            ),
+        ] {
+            crate::config::check_range(key, value, range)?;
+        }
         let authority_ok = !self.domain.is_empty()
             && self.domain.bytes().all(|b| {
                 b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')

@@ -112,6 +112,8 @@ struct Inner {
     keys: Arc<SessionKeys>,
     wallets: ContractWallets,
     sessions: Verifier,
+    revoked: RevocationList,
+    leeway_secs: i64,
     issuer: String,
     audience: String,
     session_ttl: Duration,
@@ -255,22 +257,19 @@ impl SigninService {
                     .collect(),
             )
         });
-        let solana = config.solana.as_ref().map(|sol| {
-            rules(
-                sol.chain_ids
-                    .iter()
-                    .cloned()
-                    .map(ChainRef::Solana)
-                    .collect(),
-            )
-        });
+        let solana = config
+            .solana
+            .as_ref()
+            .map(|sol| rules(sol.chain_ids.iter().map(|c| ChainRef::solana(c)).collect()));
         let policy = Policy::signin(config.issuer.clone(), config.audience().to_owned())
             .map_err(|e| ConfigError::new("signin.issuer", e))?;
+        // Revocations are checked by `verify_session`, not here: a logout must verify a revoked
+        // session too, to retry its write to the store.
         let sessions = Verifier::builder()
-            .entry(
-                ProviderEntry::new(policy, KeySource::ByKid(keys.verifying_keys()))
-                    .with_revocations(Arc::new(config.shared.revoked.clone())),
-            )
+            .entry(ProviderEntry::new(
+                policy,
+                KeySource::ByKid(keys.verifying_keys()),
+            ))
             .token_cache(false)
             .build()
             .map_err(|e| ConfigError::new("signin", e))?;
@@ -282,6 +281,8 @@ impl SigninService {
                 keys,
                 wallets: ContractWallets::new(rpcs),
                 sessions,
+                revoked: config.shared.revoked.clone(),
+                leeway_secs: i64::try_from(leeway_secs).unwrap_or(i64::MAX),
                 issuer: config.issuer.clone(),
                 audience: config.audience().to_owned(),
                 session_ttl: Duration::from_secs(config.session_ttl_secs),
@@ -441,24 +442,41 @@ impl SigninService {
 
     /// Verify a session token of ours (not revoked).
     pub async fn verify_session(&self, token: &str) -> Result<Arc<SessionClaims>, AuthError> {
+        let claims = self.signed_session(token).await?;
+        if claims
+            .sid
+            .as_deref()
+            .is_none_or(|sid| self.inner.revoked.contains(sid))
+        {
+            return Err(AuthError::Revoked);
+        }
+        Ok(claims)
+    }
+
+    /// A session token of ours, revoked or not.
+    async fn signed_session(&self, token: &str) -> Result<Arc<SessionClaims>, AuthError> {
         let auth = self.inner.sessions.verify(token).await?;
         auth.claims_as::<SessionClaims>()
             .ok_or(AuthError::Unreadable)
     }
 
-    /// Revoke the session `token` (verified first): every verifier sharing this configuration's
-    /// revocations refuses it from now on.
+    /// Revoke the session `token` (its signature and lifetime verified first): every verifier
+    /// sharing this configuration's revocations refuses it from now on. Idempotent: a session
+    /// already revoked is revoked again (a logout retried after a store outage reaches the
+    /// store this time).
     pub async fn logout(&self, token: &str) -> Result<(), LogoutFailure> {
         let claims = self
-            .verify_session(token)
+            .signed_session(token)
             .await
             .map_err(LogoutFailure::Token)?;
         let (Some(sid), Some(exp)) = (claims.sid.as_deref(), claims.exp) else {
             return Err(LogoutFailure::Token(AuthError::Unreadable));
         };
+        // Verifiers accept a token until `exp` + leeway: the revocation must outlive that.
+        let until = exp.0.saturating_add(self.inner.leeway_secs);
         self.inner
             .store
-            .revoke(sid, exp.0)
+            .revoke(sid, until)
             .await
             .map_err(LogoutFailure::Unavailable)
     }

@@ -37,8 +37,9 @@ pub trait SigninStore: Send + Sync + std::fmt::Debug {
     -> BoxFuture<'a, Result<(), StoreError>>;
 }
 
-/// Default bound on live nonces in memory: a flood of nonce requests evicts the oldest instead
-/// of growing memory.
+/// Default bound on live nonces in memory: a flood of nonce requests evicts the least recently
+/// issued or looked-at ones instead of growing memory (LRU: moka's default admission policy would
+/// refuse new nonces once full, locking real users out).
 pub const DEFAULT_MAX_NONCES: u64 = 100_000;
 
 /// The in-memory store (one process): bounded nonces, local revocations.
@@ -56,6 +57,7 @@ impl MemoryStore {
         MemoryStore {
             nonces: moka::sync::Cache::builder()
                 .max_capacity(max_nonces)
+                .eviction_policy(moka::policy::EvictionPolicy::lru())
                 .time_to_live(max_ttl)
                 .build(),
             revoked,
@@ -107,5 +109,38 @@ impl SigninStore for MemoryStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         self.revoked.insert(sid, expires_at);
         Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A flood beyond the bound evicts old nonces: the newest stays usable (moka's default
+    /// admission policy would have refused it and locked the real user out).
+    #[test]
+    fn a_flood_keeps_the_newest_nonces() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let store = MemoryStore::new(10, Duration::from_secs(60), RevocationList::new());
+        rt.block_on(async {
+            for i in 0..200 {
+                store
+                    .issue_nonce(&format!("flood{i:08}"), Duration::from_secs(60))
+                    .await
+                    .unwrap();
+            }
+            store
+                .issue_nonce("realuser0001", Duration::from_secs(60))
+                .await
+                .unwrap();
+            store.nonces.run_pending_tasks();
+            assert!(store.nonce_count() <= 10);
+            assert!(store.nonce_is_live("realuser0001").await.unwrap());
+            assert!(store.consume_nonce("realuser0001").await.unwrap());
+            assert!(!store.consume_nonce("realuser0001").await.unwrap());
+        });
     }
 }

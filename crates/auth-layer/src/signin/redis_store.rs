@@ -263,8 +263,9 @@ impl SigninStore for RedisStore {
         expires_at: i64,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            // This replica refuses the session at once, whatever Redis answers (a failure is a
-            // 503: the client logs out again, which is idempotent).
+            // This replica refuses the session at once, whatever Redis answers. A failure is a
+            // 503: the client logs out again, and a logout verifies the session's signature
+            // and lifetime only (not whether it is revoked), so the retry reaches Redis.
             self.revoked.insert(sid, expires_at);
             let ttl = expires_at.saturating_sub(claims_core::now()).max(1);
             let key = format!("{REVOKED_PREFIX}{sid}");

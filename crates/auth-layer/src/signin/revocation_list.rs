@@ -42,6 +42,11 @@ impl RevocationList {
             .unwrap_or(true)
     }
 
+    /// Until when `sid` is revoked (seconds since the epoch), if it is.
+    pub fn revoked_until(&self, sid: &str) -> Option<i64> {
+        self.inner.read().ok()?.get(sid).copied()
+    }
+
     /// How many entries are held.
     pub fn len(&self) -> usize {
         self.inner.read().map(|m| m.len()).unwrap_or(0)

@@ -167,7 +167,11 @@ async fn sign_in(service: SigninService, kind: MessageKind, request: Request) ->
             error(StatusCode::NOT_FOUND, "not_configured", &e.to_string())
         }
         Err(SigninFailure::Unavailable(e)) => unavailable(&e.to_string()),
-        Err(SigninFailure::ChainUnavailable(e)) => unavailable(&e.to_string()),
+        Err(SigninFailure::ChainUnavailable(e)) => {
+            // The details (which may name the endpoint) go to the log, not to the client.
+            tracing::warn!(error = %e, "sign-in: chain RPC unavailable");
+            unavailable("the chain's RPC is unavailable; try again later")
+        }
         Err(e) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
