@@ -281,6 +281,16 @@ async fn two_replicas_share_nonces_and_logouts() {
         (86_400..=86_460).contains(&revoked_ttl),
         "revocation TTL {revoked_ttl}"
     );
+    // The sorted set a reloading replica reads holds it, scored by its expiry (exp + leeway).
+    let score: i64 = redis
+        .command(&["ZSCORE", "wallet-auth:revoked-sessions", &sid])
+        .parse()
+        .unwrap();
+    let now = test_support::now();
+    assert!(
+        (now + 86_400 - 5..=now + 86_460).contains(&score),
+        "score {score}, now {now}"
+    );
 
     // 16 concurrent submissions of one signed message, split across A and B: exactly one session.
     let signed = body(&a.nonce().await);

@@ -174,13 +174,9 @@ impl SigninService {
         let store: Arc<dyn SigninStore> = if config.store == "memory" {
             Arc::new(Self::memory_store(config))
         } else {
-            let store = RedisStore::connect(
-                &config.store,
-                config.shared.revoked.clone(),
-                Duration::from_secs(config.session_ttl_secs),
-            )
-            .await
-            .map_err(|e| ConfigError::new("signin.store", e.0))?;
+            let store = RedisStore::connect(&config.store, config.shared.revoked.clone())
+                .await
+                .map_err(|e| ConfigError::new("signin.store", e.0))?;
             Arc::new(store)
         };
         let service = Self::with_store(config, jwks, keys, store)?;

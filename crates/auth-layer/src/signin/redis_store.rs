@@ -6,14 +6,15 @@
 //! | issue a nonce | `SET wallet-auth:nonce:<nonce> 1 NX EX <ttl>` |
 //! | is it live | `EXISTS wallet-auth:nonce:<nonce>` |
 //! | consume it | `GETDEL wallet-auth:nonce:<nonce>` (one atomic step: one caller gets the value) |
-//! | revoke a session | `SET wallet-auth:revoked:<sid> <exp> EX <exp − now, ≥ 1>`, then `PUBLISH wallet-auth:revocations "<sid> <exp>"` |
+//! | revoke a session | `SET wallet-auth:revoked:<sid> <exp> EX <exp − now, ≥ 1>`, `ZADD wallet-auth:revoked-sessions <exp> <sid>` (and `ZREMRANGEBYSCORE … -inf <now>`: expired ones leave), then `PUBLISH wallet-auth:revocations "<sid> <exp>"` |
 //!
 //! The verifier never asks Redis: it reads this process's [`RevocationList`]. A task of its own
 //! (so that no dropped request can stall it) `SUBSCRIBE`s to `wallet-auth:revocations` and inserts
 //! every message into that list; on every (re)connection it first subscribes, then reloads every
-//! current revocation (`SCAN` over `wallet-auth:revoked:*` and `TTL`, bounded by
-//! [`MAX_RELOADED_REVOCATIONS`]), so that a replica that was cut off catches up on the logouts it
-//! missed. Subscribing before the reload leaves no gap: a logout published during the reload
+//! live revocation from the sorted set `wallet-auth:revoked-sessions` (`ZRANGEBYSCORE <now> +inf`,
+//! in pages of [`RELOAD_PAGE`]; only live revocations are in it, so the reload reads exactly
+//! them, however many nonces share the keyspace), so that a replica that was cut off catches up
+//! on the logouts it missed; a reload that fails is an error, never a partial list. Subscribing before the reload leaves no gap: a logout published during the reload
 //! arrives as a message too (twice is harmless).
 //!
 //! Every Redis error, and every command that takes longer than [`COMMAND_TIMEOUT`] (a hung
@@ -39,7 +40,8 @@ use super::revocation_list::RevocationList;
 pub const KEY_PREFIX: &str = "wallet-auth:";
 const NONCE_PREFIX: &str = "wallet-auth:nonce:";
 const REVOKED_PREFIX: &str = "wallet-auth:revoked:";
-const REVOKED_PATTERN: &str = "wallet-auth:revoked:*";
+/// The sorted set of live revocations: member the session id, score its expiry.
+const REVOKED_SET: &str = "wallet-auth:revoked-sessions";
 /// The channel revocations are published on (`<sid> <exp>`).
 pub const REVOCATIONS_CHANNEL: &str = "wallet-auth:revocations";
 
@@ -48,13 +50,8 @@ pub const REVOCATIONS_CHANNEL: &str = "wallet-auth:revocations";
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 /// The longest [`RedisStore::connect`] waits for the first connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// At most this many revocations are reloaded on a (re)connection (the rest still arrive as
-/// messages once subscribed).
-pub const MAX_RELOADED_REVOCATIONS: usize = 100_000;
-/// Keys asked per `SCAN` round.
-const SCAN_COUNT: u64 = 500;
-/// At most this many `SCAN` rounds per reload (`SCAN` may answer empty rounds).
-const MAX_SCAN_ROUNDS: usize = 10_000;
+/// Revocations read per `ZRANGEBYSCORE` page when reloading.
+pub const RELOAD_PAGE: usize = 10_000;
 /// How often the subscription is checked with a `PING` (a server that stopped answering without
 /// closing the connection).
 const SUBSCRIPTION_PING_INTERVAL: Duration = Duration::from_secs(5);
@@ -127,15 +124,10 @@ pub(crate) fn redacted(url: &str) -> String {
 impl RedisStore {
     /// Connect to the Redis of `url` (`redis://host:port/db`, `rediss://…` for TLS), check that
     /// it answers `GETDEL` (Redis ≥ 6.2), subscribe to the revocations and load the current ones
-    /// into `revoked`, then keep that subscription in a task of its own. Sessions last at most
-    /// `max_session_ttl` (a revocation key without expiry is kept that long).
+    /// into `revoked`, then keep that subscription in a task of its own.
     ///
     /// Must run inside a Tokio runtime (the connection and the subscription live there).
-    pub async fn connect(
-        url: &str,
-        revoked: RevocationList,
-        max_session_ttl: Duration,
-    ) -> Result<Self, StoreError> {
+    pub async fn connect(url: &str, revoked: RevocationList) -> Result<Self, StoreError> {
         check_url(url).map_err(StoreError)?;
         let client = Client::open(url)
             .map_err(|e| StoreError(format!("{} is not a usable Redis URL: {e}", redacted(url))))?;
@@ -169,8 +161,7 @@ impl RedisStore {
         )
         .await
         .map_err(|e| StoreError(format!("{address}: {} (Redis ≥ 6.2 is needed)", e.0)))?;
-        let max_session_ttl = secs(max_session_ttl);
-        let pubsub = subscribe_and_reload(&client, &manager, &revoked, max_session_ttl)
+        let pubsub = subscribe_and_reload(&client, &manager, &revoked)
             .await
             .map_err(|e| StoreError(format!("{address}: {}", e.0)))?;
         let subscribed = Arc::new(AtomicBool::new(true));
@@ -179,7 +170,6 @@ impl RedisStore {
             client,
             manager.clone(),
             revoked.clone(),
-            max_session_ttl,
             subscribed.clone(),
         ));
         Ok(RedisStore {
@@ -284,6 +274,30 @@ impl SigninStore for RedisStore {
                 Value::SimpleString(s) if s.eq_ignore_ascii_case("OK") => {}
                 other => return Err(unexpected("SET", &other)),
             }
+            // The set a reloading replica reads: only live revocations stay in it.
+            match query(
+                &self.manager,
+                "ZADD",
+                redis::cmd("ZADD").arg(REVOKED_SET).arg(expires_at).arg(sid),
+            )
+            .await?
+            {
+                Value::Int(_) => {}
+                other => return Err(unexpected("ZADD", &other)),
+            }
+            match query(
+                &self.manager,
+                "ZREMRANGEBYSCORE",
+                redis::cmd("ZREMRANGEBYSCORE")
+                    .arg(REVOKED_SET)
+                    .arg("-inf")
+                    .arg(claims_core::now()),
+            )
+            .await?
+            {
+                Value::Int(_) => {}
+                other => return Err(unexpected("ZREMRANGEBYSCORE", &other)),
+            }
             match query(
                 &self.manager,
                 "PUBLISH",
@@ -360,110 +374,86 @@ async fn subscribe_and_reload(
     client: &Client,
     manager: &ConnectionManager,
     revoked: &RevocationList,
-    max_session_ttl: i64,
 ) -> Result<PubSub, StoreError> {
     let mut pubsub = within("SUBSCRIBE (connect)", client.get_async_pubsub()).await?;
     within("SUBSCRIBE", pubsub.subscribe(REVOCATIONS_CHANNEL)).await?;
-    let loaded = reload(manager, revoked, max_session_ttl).await?;
+    let loaded = reload(manager, revoked).await?;
     tracing::debug!(loaded, "sign-in store: subscribed, revocations reloaded");
     Ok(pubsub)
 }
 
-/// `SCAN` over `wallet-auth:revoked:*` and `TTL` of each key, into `revoked`: how many were
-/// loaded. Stops after [`MAX_RELOADED_REVOCATIONS`] keys or [`MAX_SCAN_ROUNDS`] rounds.
+/// Every live revocation of the sorted set, into `revoked`: how many were loaded. All or an
+/// error: a replica must not serve with part of the logouts.
 async fn reload(
     manager: &ConnectionManager,
     revoked: &RevocationList,
-    max_session_ttl: i64,
 ) -> Result<usize, StoreError> {
-    let mut cursor: u64 = 0;
+    let now = claims_core::now();
     let mut loaded = 0usize;
-    for _ in 0..MAX_SCAN_ROUNDS {
+    loop {
         let answer = query(
             manager,
-            "SCAN",
-            redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(REVOKED_PATTERN)
-                .arg("COUNT")
-                .arg(SCAN_COUNT),
+            "ZRANGEBYSCORE",
+            redis::cmd("ZRANGEBYSCORE")
+                .arg(REVOKED_SET)
+                .arg(format!("({now}"))
+                .arg("+inf")
+                .arg("WITHSCORES")
+                .arg("LIMIT")
+                .arg(loaded)
+                .arg(RELOAD_PAGE),
         )
         .await?;
-        let (next, keys) = scan_answer(answer).ok_or_else(|| {
-            tracing::warn!("sign-in store: SCAN gave an unexpected answer");
-            StoreError("Redis SCAN gave an unexpected answer".into())
+        let page = scored_members(answer).ok_or_else(|| {
+            tracing::warn!("sign-in store: ZRANGEBYSCORE gave an unexpected answer");
+            StoreError("Redis ZRANGEBYSCORE gave an unexpected answer".into())
         })?;
-        let sids: Vec<&str> = keys
-            .iter()
-            .filter_map(|key| key.strip_prefix(REVOKED_PREFIX))
-            .filter(|sid| valid_sid(sid))
-            .collect();
-        if !sids.is_empty() {
-            let mut pipe = redis::pipe();
-            for sid in &sids {
-                pipe.cmd("TTL").arg(format!("{REVOKED_PREFIX}{sid}"));
-            }
-            let mut connection = manager.clone();
-            let ttls: Vec<Value> = within("TTL", pipe.query_async(&mut connection)).await?;
-            let now = claims_core::now();
-            for (sid, ttl) in sids.iter().zip(ttls) {
-                let expires_at = match ttl {
-                    // Gone meanwhile.
-                    Value::Int(-2) => continue,
-                    // No expiry (set by hand): as long as a session can last.
-                    Value::Int(-1) => now.saturating_add(max_session_ttl),
-                    Value::Int(ttl) if ttl > 0 => now.saturating_add(ttl),
-                    _ => continue,
-                };
-                revoked.insert(sid, expires_at);
-                loaded = loaded.saturating_add(1);
+        let count = page.len();
+        for (sid, expires_at) in page {
+            if valid_sid(&sid) {
+                revoked.insert(&sid, expires_at);
             }
         }
-        if loaded >= MAX_RELOADED_REVOCATIONS {
-            tracing::warn!(
-                loaded,
-                "sign-in store: reload stopped at the bound; newer revocations still arrive as messages"
-            );
-            return Ok(loaded);
-        }
-        cursor = next;
-        if cursor == 0 {
+        loaded = loaded.saturating_add(count);
+        if count < RELOAD_PAGE {
             return Ok(loaded);
         }
     }
-    tracing::warn!(
-        loaded,
-        "sign-in store: reload stopped after {MAX_SCAN_ROUNDS} SCAN rounds"
-    );
-    Ok(loaded)
 }
 
-/// `SCAN`'s answer: the next cursor and the keys (UTF-8 ones only).
-fn scan_answer(answer: Value) -> Option<(u64, Vec<String>)> {
-    let Value::Array(parts) = answer else {
+/// A `ZRANGEBYSCORE … WITHSCORES` answer as (member, score) pairs: a flat array (RESP2) or an
+/// array of pairs (RESP3). `None` for anything else.
+fn scored_members(answer: Value) -> Option<Vec<(String, i64)>> {
+    let Value::Array(items) = answer else {
         return None;
     };
-    let mut parts = parts.into_iter();
-    let (Some(cursor), Some(Value::Array(keys)), None) = (parts.next(), parts.next(), parts.next())
-    else {
-        return None;
+    let text = |v: Value| match v {
+        Value::BulkString(bytes) => String::from_utf8(bytes).ok(),
+        Value::SimpleString(s) => Some(s),
+        _ => None,
     };
-    let cursor = match cursor {
-        Value::BulkString(bytes) => std::str::from_utf8(&bytes).ok()?.parse().ok()?,
-        Value::SimpleString(s) => s.parse().ok()?,
-        Value::Int(n) => u64::try_from(n).ok()?,
-        _ => return None,
+    let score = |v: Value| match v {
+        Value::Double(d) if d.is_finite() => Some(d as i64),
+        Value::Int(n) => Some(n),
+        other => text(other)?
+            .parse::<f64>()
+            .ok()
+            .filter(|d| d.is_finite())
+            .map(|d| d as i64),
     };
-    let keys = keys
-        .into_iter()
-        .filter_map(|key| match key {
-            Value::BulkString(bytes) => String::from_utf8(bytes).ok(),
-            Value::SimpleString(s) => Some(s),
-            _ => None,
-        })
-        .collect();
-    Some((cursor, keys))
+    let mut out = Vec::with_capacity(items.len() / 2);
+    let mut items = items.into_iter();
+    while let Some(first) = items.next() {
+        let (member, value) = match first {
+            Value::Array(pair) => {
+                let mut pair = pair.into_iter();
+                (pair.next()?, pair.next()?)
+            }
+            member => (member, items.next()?),
+        };
+        out.push((text(member)?, score(value)?));
+    }
+    Some(out)
 }
 
 fn valid_sid(sid: &str) -> bool {
@@ -486,7 +476,6 @@ async fn keep_subscribed(
     client: Client,
     manager: ConnectionManager,
     revoked: RevocationList,
-    max_session_ttl: i64,
     subscribed: Arc<AtomicBool>,
 ) {
     let mut pubsub = Some(pubsub);
@@ -494,7 +483,7 @@ async fn keep_subscribed(
     loop {
         let current = match pubsub.take() {
             Some(current) => Ok(current),
-            None => subscribe_and_reload(&client, &manager, &revoked, max_session_ttl).await,
+            None => subscribe_and_reload(&client, &manager, &revoked).await,
         };
         match current {
             Ok(current) => {
@@ -582,22 +571,33 @@ mod tests {
     }
 
     #[test]
-    fn scan_answers() {
-        let answer = Value::Array(vec![
-            Value::BulkString(b"42".to_vec()),
-            Value::Array(vec![
-                Value::BulkString(b"wallet-auth:revoked:a".to_vec()),
-                Value::BulkString(vec![0xff]),
-            ]),
+    fn scored_member_answers() {
+        let flat = Value::Array(vec![
+            Value::BulkString(b"a".to_vec()),
+            Value::BulkString(b"1796485363".to_vec()),
+            Value::BulkString(b"b".to_vec()),
+            Value::Double(1796485364.0),
         ]);
         assert_eq!(
-            scan_answer(answer),
-            Some((42, vec!["wallet-auth:revoked:a".to_owned()]))
+            scored_members(flat),
+            Some(vec![("a".into(), 1796485363), ("b".into(), 1796485364)])
         );
-        assert_eq!(scan_answer(Value::Nil), None);
-        assert_eq!(scan_answer(Value::Array(vec![])), None);
+        let pairs = Value::Array(vec![Value::Array(vec![
+            Value::BulkString(b"c".to_vec()),
+            Value::Double(7.0),
+        ])]);
+        assert_eq!(scored_members(pairs), Some(vec![("c".into(), 7)]));
+        assert_eq!(scored_members(Value::Array(vec![])), Some(vec![]));
+        assert_eq!(scored_members(Value::Nil), None);
         assert_eq!(
-            scan_answer(Value::Array(vec![Value::Int(-1), Value::Array(vec![])])),
+            scored_members(Value::Array(vec![Value::BulkString(b"odd".to_vec())])),
+            None
+        );
+        assert_eq!(
+            scored_members(Value::Array(vec![
+                Value::BulkString(b"a".to_vec()),
+                Value::BulkString(b"nan".to_vec()),
+            ])),
             None
         );
     }
