@@ -12,6 +12,7 @@
     clippy::panic
 )]
 
+pub mod http_asserts;
 use std::path::Path;
 
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair as _};
