@@ -137,14 +137,22 @@ impl SigninService {
         self.inner.cookie.as_deref()
     }
 
+    /// 16 random bytes as 32 lower-case hex digits (nonces, session ids).
+    fn random_hex(&self) -> Option<String> {
+        use std::fmt::Write as _;
+        let mut bytes = [0u8; 16];
+        self.inner.rng.fill(&mut bytes).ok()?;
+        Some(bytes.iter().fold(String::with_capacity(32), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        }))
+    }
+
     /// A fresh nonce (32 alphanumerics) and when it expires, remembered by the store.
     pub async fn nonce(&self) -> Result<(String, i64), StoreError> {
-        let mut bytes = [0u8; 16];
-        self.inner
-            .rng
-            .fill(&mut bytes)
-            .map_err(|_| StoreError("no randomness".into()))?;
-        let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let nonce = self
+            .random_hex()
+            .ok_or_else(|| StoreError("no randomness".into()))?;
         self.inner
             .store
             .issue_nonce(&nonce, self.inner.nonce_ttl)
@@ -239,12 +247,7 @@ impl SigninService {
             _ => message.address.clone(),
         };
         let account = format!("{}:{}", chain.caip2(), address);
-        let mut sid = [0u8; 16];
-        inner
-            .rng
-            .fill(&mut sid)
-            .map_err(|_| SigninFailure::Internal)?;
-        let sid: String = sid.iter().map(|b| format!("{b:02x}")).collect();
+        let sid = self.random_hex().ok_or(SigninFailure::Internal)?;
         let ttl = i64::try_from(inner.session_ttl.as_secs()).unwrap_or(i64::MAX);
         let expires_at = now.saturating_add(ttl);
         let claims = json!({
