@@ -191,23 +191,28 @@ async fn the_session_cookie_is_set_and_read_by_the_layer() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn session_keys_from_a_p256_key_file() {
-    let dir = test_support::temp_dir("signin-p256");
-    let der = p256_pkcs8();
-    let path = write_pem(&dir, "session.pem", &der);
+/// A server whose one session key is `der` (PKCS#8) in a PEM file, and ALICE's session there:
+/// the server, the token and its header and claims.
+async fn signed_in_with_key_file(name: &str, der: &[u8]) -> (Server, String, Value, Value) {
+    let path = write_pem(&test_support::temp_dir(name), "session.pem", der);
     let s = Server::start(Setup {
         key_files: vec![path],
         ..Setup::default()
     })
     .await;
-    let kid = p256_thumbprint(&der);
-    let alice = EvmWallet::from_scalar(ALICE);
-    let token = s.sign_in(&alice).await["token"]
+    let token = s.sign_in(&EvmWallet::from_scalar(ALICE)).await["token"]
         .as_str()
         .unwrap()
         .to_owned();
     let (header, claims) = decode_jwt(&token);
+    (s, token, header, claims)
+}
+
+#[tokio::test]
+async fn session_keys_from_a_p256_key_file() {
+    let der = p256_pkcs8();
+    let kid = p256_thumbprint(&der);
+    let (s, token, header, claims) = signed_in_with_key_file("signin-p256", &der).await;
     assert_eq!(header, json!({"alg": "ES256", "typ": "JWT", "kid": kid}));
 
     let jwks: Value = s.jwks().await;
@@ -231,21 +236,9 @@ async fn session_keys_from_a_p256_key_file() {
 
 #[tokio::test]
 async fn session_keys_from_an_ed25519_key_file() {
-    let dir = test_support::temp_dir("signin-ed25519");
     let der = ed25519_pkcs8();
-    let path = write_pem(&dir, "session.pem", &der);
-    let s = Server::start(Setup {
-        key_files: vec![path],
-        ..Setup::default()
-    })
-    .await;
     let kid = ed25519_thumbprint(&der);
-    let alice = EvmWallet::from_scalar(ALICE);
-    let token = s.sign_in(&alice).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (header, claims) = decode_jwt(&token);
+    let (s, token, header, claims) = signed_in_with_key_file("signin-ed25519", &der).await;
     assert_eq!(header, json!({"alg": "EdDSA", "typ": "JWT", "kid": kid}));
     let jwks: Value = s.jwks().await;
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
