@@ -19,7 +19,7 @@ set -eu
 cd "$(dirname "$0")"
 runs=${1:-10000000}
 [ $# -gt 0 ] && shift
-targets=${*:-token_parse jwks_parse service_headers claims_verify config_toml siwe_message siws_message}
+targets=${*:-token_parse jwks_parse service_headers claims_verify config_toml siwe_message siws_message provider_schemes}
 export RUSTC_BOOTSTRAP=1
 mkdir -p logs
 for t in $targets; do

@@ -478,7 +478,7 @@ fn dev_tokens_verify_with_the_dev_issuer_config() {
         ])),
         (
             2,
-            "error: --provider \"auth0\": expected one of para, parra, sophon, dynamic, web3auth, privy, signin"
+            "error: --provider \"auth0\": expected one of para, parra, sophon, dynamic, web3auth, privy, signin, magic, thirdweb, turnkey, farcaster"
                 .into()
         )
     );

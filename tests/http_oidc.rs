@@ -170,8 +170,14 @@ async fn oidc_custom_identity_claims() {
     let res = get(&base, "/me", &sign(&key, &claims)).await;
     assert_me(res, &expected_oidc_me("corp", "corp-user-7", None, &claims)).await;
 
-    // Without `uid` (only `sub`), with an empty `uid`, with a non-string `uid`: refused.
-    for patch in [json!({}), json!({"uid": ""}), json!({"uid": 7})] {
+    // A numeric `uid` is the user id as decimal text (issuers such as Farcaster send numbers).
+    let claims = patched(oidc_claims(issuer, now()), json!({"uid": 7}));
+    let res = get(&base, "/me", &sign(&key, &claims)).await;
+    assert_me(res, &expected_oidc_me("corp", "7", None, &claims)).await;
+
+    // Without `uid` (only `sub`), with an empty `uid`, with a `uid` neither string nor number:
+    // refused.
+    for patch in [json!({}), json!({"uid": ""}), json!({"uid": true})] {
         let claims = patched(oidc_claims(issuer, now()), patch);
         let res = get(&base, "/me", &sign(&key, &claims)).await;
         assert_invalid(res, "the token's claims are invalid").await;

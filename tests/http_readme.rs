@@ -282,8 +282,23 @@ fn readme_configuration_block_parses_as_written() {
             .map(|p| p.id().to_string())
             .collect::<Vec<_>>(),
         [
-            "para", "parra", "sophon", "dynamic", "web3auth", "privy", "signin", "auth0"
+            "para",
+            "parra",
+            "sophon",
+            "dynamic",
+            "web3auth",
+            "privy",
+            "signin",
+            "magic",
+            "thirdweb",
+            "turnkey",
+            "farcaster",
+            "auth0"
         ]
+    );
+    assert_eq!(
+        config.turnkey.as_ref().unwrap().organization_ids,
+        ["7f2b1a3c-0000-4000-8000-000000000000"]
     );
 }
 

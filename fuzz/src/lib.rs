@@ -5,10 +5,13 @@
 //!   (`crates/claims-core/tests/providers.rs`), so the seed payloads verify;
 //! - [`runtime`]: the current-thread tokio runtime the layer-level targets drive;
 //! - [`claims_verify`] and [`config_toml`]: the logic of the targets of the same names;
-//! - [`signin_messages`]: the logic of `siwe_message` and `siws_message`.
+//! - [`signin_messages`]: the logic of `siwe_message` and `siws_message`;
+//! - [`provider_schemes`]: the logic of `provider_schemes` (Magic, thirdweb and Turnkey, the
+//!   providers with their own signature schemes).
 
 pub mod claims_verify;
 pub mod config_toml;
+pub mod provider_schemes;
 pub mod signin_messages;
 
 use claims_core::{Policy, ProviderId};

@@ -49,8 +49,8 @@ pub(crate) const INSPECT_MAX_BYTES: usize = 1024 * 1024;
 #[command(
     name = "wallet-auth",
     version,
-    about = "Inspect and verify Para, Parra, Sophon, Dynamic, Web3Auth, Privy and OpenID Connect identity tokens.",
-    long_about = "Inspect and verify Para, Parra, Sophon, Dynamic, Web3Auth, Privy and OpenID Connect identity tokens.\n\n\
+    about = "Inspect and verify Para, Parra, Sophon, Dynamic, Web3Auth, Privy, Magic, thirdweb, Turnkey, Farcaster and OpenID Connect identity tokens.",
+    long_about = "Inspect and verify Para, Parra, Sophon, Dynamic, Web3Auth, Privy, Magic, thirdweb, Turnkey, Farcaster and OpenID Connect identity tokens.\n\n\
                   Exit codes: 0 success, 1 token refused (or keys could not be fetched), 2 usage or configuration error."
 )]
 struct Cli {
@@ -80,7 +80,7 @@ enum Command {
     },
     /// Mint a token from the development issuer (local testing only; never trusted in production).
     DevToken {
-        /// The provider whose token shape to mint: para, parra, sophon, dynamic, web3auth, privy or signin.
+        /// The provider whose token shape to mint: para, parra, sophon, dynamic, web3auth, privy, signin, magic, thirdweb, turnkey or farcaster.
         #[arg(long, default_value = "para")]
         provider: String,
         /// Extra claims as a JSON object, merged over the defaults (a null member removes one).

@@ -3,7 +3,7 @@
 //! # ⚠️ Never use this in production
 //!
 //! [`DevIssuer`] generates its own keys and signs tokens *in the shape* of every built-in
-//! provider's tokens (Para, Parra, Sophon, Dynamic, Web3Auth, Privy; each provider module supplies
+//! provider's tokens (Para, Parra, Sophon, Dynamic, Web3Auth, Privy, Magic, thirdweb, Turnkey, Farcaster; each provider module supplies
 //! its shape, [`auth_layer::provider::Provider::dev_token`]), with made-up dev values ([`DEV_ENVIRONMENT_ID`], …). A server
 //! configured with [`DevIssuer::config`] trusts **only these local keys**: it accepts tokens
 //! anyone holding the state file can mint, and none of the providers' real tokens. The private
@@ -30,7 +30,7 @@
 use std::path::PathBuf;
 
 use auth_layer::config::AuthConfig;
-use auth_layer::provider::{DevToken, DevValues};
+use auth_layer::provider::{DevSignature, DevToken, DevValues};
 use auth_layer::signin::SessionKeys;
 use aws_lc_rs::encoding::AsDer as _;
 use aws_lc_rs::rand::SystemRandom;
@@ -65,11 +65,16 @@ pub const DEV_WALLET_ADDRESS: &str = "0x8ba1f109551bD432803012645Ac136ddd64DBA72
 /// The dev user's Web3Auth app key (compressed secp256k1, hex).
 pub const DEV_WALLET_PUBLIC_KEY: &str =
     "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+/// The Magic client id (`aud`) of development DID tokens.
+pub const DEV_MAGIC_CLIENT_ID: &str = "did:magic:de000000-0000-4000-8000-00000000000a";
+/// The Turnkey organization of development tokens.
+pub const DEV_TURNKEY_ORGANIZATION_ID: &str = "de000000-0000-4000-8000-00000000000b";
 /// `iss` (and `aud`) of the development sign-in sessions.
 pub const DEV_SIGNIN_ISSUER: &str = "wallet-auth-dev-signin";
 /// The path the dev JWKS is served at by [`DevIssuer::jwks_router`].
 pub const DEV_JWKS_PATH: &str = "/.well-known/jwks.json";
 
+mod non_jws_tokens;
 mod state_file;
 mod wallet_signer;
 
@@ -106,7 +111,7 @@ pub enum DevError {
     Crypto(&'static str),
     /// No built-in provider has this name.
     #[error(
-        "no development tokens for provider {0:?} (expected para, parra, sophon, dynamic, web3auth, privy or signin)"
+        "no development tokens for provider {0:?} (expected para, parra, sophon, dynamic, web3auth, privy, signin, magic, thirdweb, turnkey or farcaster)"
     )]
     UnknownProvider(String),
     /// The development configuration was refused (a base URL that is not a URL).
@@ -286,6 +291,21 @@ jwks_url = "{url}"
 app_id = "{DEV_PRIVY_APP_ID}"
 jwks_url = "{url}"
 
+[magic]
+client_id = "{DEV_MAGIC_CLIENT_ID}"
+
+[thirdweb]
+admin_address = "{signer}"
+domain = "{domain}"
+
+[turnkey]
+organization_ids = ["{DEV_TURNKEY_ORGANIZATION_ID}"]
+notarizer_public_key = "{notarizer}"
+
+[farcaster]
+domain = "{domain}"
+jwks_url = "{url}"
+
 [parra_issuer]
 api_key_id = "{DEV_PARRA_KEY_ID}"
 secret = "{secret}"
@@ -306,6 +326,8 @@ chain_ids = ["mainnet"]
             secret = toml_string(&self.parra_secret),
             origin = toml_string(base_url.trim_end_matches('/')),
             domain = toml_string(&dev_domain(base_url)),
+            signer = wallet_signer::dev_siwe_address()?,
+            notarizer = hex_of(self.ec.public_key().as_ref()),
         );
         let mut config = AuthConfig::from_toml_str(&text).map_err(DevError::Config)?;
         // Sessions are signed with the P-256 key, whose JWK (same thumbprint `kid`) the dev JWKS
@@ -328,6 +350,7 @@ chain_ids = ["mainnet"]
     /// [`DevIssuer::token`]), with the header's algorithm and content type.
     pub fn default_token(&self, provider: &str, now: i64) -> Result<DevToken, DevError> {
         let config = self.config("http://127.0.0.1")?;
+        let signer = wallet_signer::dev_siwe_address()?;
         let values = DevValues::new(
             DEV_USER_ID,
             DEV_USER_EMAIL,
@@ -335,7 +358,8 @@ chain_ids = ["mainnet"]
             DEV_WALLET_PUBLIC_KEY,
             &self.rsa_kid,
             now,
-        );
+        )
+        .with_signer_address(&signer);
         config
             .providers()
             .into_iter()
@@ -366,6 +390,7 @@ chain_ids = ["mainnet"]
             alg,
             content_type,
             mut claims,
+            signature,
             ..
         } = self.default_token(provider.as_ref(), now)?;
         if let Some(extra) = extra {
@@ -380,7 +405,10 @@ chain_ids = ["mainnet"]
                 }
             }
         }
-        self.sign(alg, content_type, &claims)
+        match signature {
+            DevSignature::Jws => self.sign(alg, content_type, &claims),
+            other => self.sign_non_jws(other, &claims),
+        }
     }
 
     /// Sign any `claims` with this issuer's key for `alg` (RS256: the RSA key, ES256: the
@@ -437,6 +465,11 @@ chain_ids = ["mainnet"]
         };
         Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
+}
+
+/// Lower-case hex of `bytes`.
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The authority of `base_url` (`127.0.0.1:3000`).

@@ -88,14 +88,22 @@ pub fn dev_siwe_body(message: &DevMessage<'_>) -> Result<Value, DevError> {
         message.domain,
         message.fields()?
     );
-    let hash = signin_core::eip191_hash(text.as_bytes());
+    let signature = dev_eip191_signature(text.as_bytes())?;
+    Ok(json!({ "message": text, "signature": signature }))
+}
+
+/// The EIP-191 (`personal_sign`) signature of `message` by the development Ethereum account:
+/// `0x` and 130 hex digits, `v` 27 or 28.
+pub fn dev_eip191_signature(message: &[u8]) -> Result<String, DevError> {
+    let key = dev_siwe_key()?;
+    let hash = signin_core::eip191_hash(message);
     let (signature, recovery) = key
         .sign_prehash_recoverable(&hash)
         .map_err(|_| DevError::Crypto("secp256k1 signing"))?;
     let mut bytes = signature.to_bytes().to_vec();
     bytes.push(27 + recovery.to_byte());
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(json!({ "message": text, "signature": format!("0x{hex}") }))
+    Ok(format!("0x{hex}"))
 }
 
 /// The development Solana account's address (base58).

@@ -41,7 +41,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 
-use crate::claims::{ProviderId, UnverifiedToken, VerifyError};
+use crate::claims::{ProviderId, VerifyError};
 use identity_headers::IdentityHeaders;
 
 /// `Retry-After` of a 503, in seconds (as the layer's default).
@@ -158,9 +158,11 @@ impl Gateway {
 
     /// The provider a refused token names (unverified: for the log line only).
     fn claimed_provider(&self, token: &str) -> Option<ProviderId> {
-        let parsed = UnverifiedToken::parse(token, self.inner.verifier.max_token_bytes()).ok()?;
-        let route = self.inner.verifier.providers().route(&parsed).ok()?;
-        Some(route.entry.policy.provider().clone())
+        let verifier = &self.inner.verifier;
+        let entry = verifier
+            .providers()
+            .claimed(token, verifier.max_token_bytes())?;
+        Some(entry.policy.provider().clone())
     }
 
     /// The layer's refusal for `error`, logged.

@@ -119,6 +119,10 @@ impl AuthError {
                 VerifyError::Expired { .. } => "the token has expired",
                 VerifyError::NotYetValid { .. } => "the token is not valid yet",
                 VerifyError::IssuedInFuture { .. } => "the token was issued in the future",
+                VerifyError::AuthenticatedInFuture { .. } => {
+                    "the token's authentication time is in the future"
+                }
+                VerifyError::ClaimNotAccepted { .. } => "the token's claims are not accepted here",
                 VerifyError::WrongIssuer { .. } | VerifyError::UnknownIssuer(_) => {
                     "the token's issuer is not accepted"
                 }

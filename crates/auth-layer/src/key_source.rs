@@ -25,6 +25,10 @@ pub enum KeySource {
     /// Public keys of this service's own, chosen by the token's `kid` (wallet sign-in sessions:
     /// the current key and the ones it rotated from).
     ByKid(Arc<HashMap<String, VerifyingKey>>),
+    /// Nothing to look up: the provider's [signature scheme](claims_core::SignatureScheme)
+    /// holds its key (Turnkey's notarizer key, thirdweb's admin address) or the token names its
+    /// signer (Magic).
+    InScheme,
 }
 
 impl std::fmt::Debug for KeySource {
@@ -42,6 +46,7 @@ impl std::fmt::Debug for KeySource {
                 .debug_tuple("ByKid")
                 .field(&keys.keys().collect::<Vec<_>>())
                 .finish(),
+            KeySource::InScheme => f.write_str("InScheme"),
         }
     }
 }
@@ -86,7 +91,10 @@ impl KeySource {
             KeySource::Jwks(s) => vec![s.clone()],
             KeySource::JwksByIssuer(m) => m.values().cloned().collect(),
             KeySource::Discovered(d) => d.jwks().into_iter().collect(),
-            KeySource::Static(_) | KeySource::Parra(_) | KeySource::ByKid(_) => Vec::new(),
+            KeySource::Static(_)
+            | KeySource::Parra(_)
+            | KeySource::ByKid(_)
+            | KeySource::InScheme => Vec::new(),
         }
     }
 
@@ -125,6 +133,10 @@ impl KeySource {
                 .and_then(|kid| keys.get(kid))
                 .map(FoundKey::Configured)
                 .ok_or_else(|| VerifyError::KeyNotFound("no key with this kid".into()).into()),
+            KeySource::InScheme => Err(VerifyError::KeyNotFound(
+                "this provider's signature scheme holds its key".into(),
+            )
+            .into()),
             KeySource::Parra(keyring) => iss
                 .and_then(|iss| keyring.get(iss))
                 .map(FoundKey::Configured)

@@ -1,6 +1,6 @@
 //! Step 2: the configured providers, and picking one for a token by its unverified `iss`.
 
-use claims_core::{IssuerIndex, Policy, PolicyError, UnverifiedToken, VerifyError};
+use claims_core::{IssuerIndex, Malformed, Policy, PolicyError, UnverifiedToken, VerifyError};
 
 use crate::provider::ProviderEntry;
 
@@ -48,11 +48,40 @@ impl ProviderSet {
         token: &'t UnverifiedToken<'_>,
     ) -> Result<Route<'s, 't>, VerifyError> {
         let issuer = token.issuer()?;
-        let index = self.router.route_issuer(issuer.as_deref())?;
+        let index = match issuer.as_deref() {
+            None => self.router.route_issuerless(token)?,
+            iss => self.router.route_issuer(iss)?,
+        };
         let entry = self
             .entries
             .get(index)
             .ok_or(VerifyError::UnknownIssuer(None))?;
         Ok(Route { entry, issuer })
     }
+
+    /// The provider for a token that is not a compact JWS (no `.` in it): the first whose
+    /// signature scheme opens such tokens (Magic's DID token), if any.
+    pub fn route_opaque(&self) -> Option<&ProviderEntry> {
+        self.entries.iter().find(|e| {
+            e.policy
+                .signature_scheme()
+                .is_some_and(|scheme| scheme.opens_opaque())
+        })
+    }
+
+    /// The provider `token` claims to come from, unverified (for logs and metrics of refusals):
+    /// routed exactly as the verifier routes it, opaque tokens included.
+    pub fn claimed(&self, token: &str, max_token_bytes: usize) -> Option<&ProviderEntry> {
+        match UnverifiedToken::parse(token, max_token_bytes) {
+            Ok(parsed) => self.route(&parsed).ok().map(|route| route.entry),
+            Err(e) if is_opaque(token, &e) => self.route_opaque(),
+            Err(_) => None,
+        }
+    }
+}
+
+/// True when `token`, refused by [`UnverifiedToken::parse`] with `error`, has the shape of a
+/// token that is not a compact JWS at all (no `.`), for [`ProviderSet::route_opaque`].
+pub(crate) fn is_opaque(token: &str, error: &VerifyError) -> bool {
+    matches!(error, VerifyError::Malformed(Malformed::SegmentCount)) && !token.contains('.')
 }

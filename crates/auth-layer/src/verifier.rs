@@ -11,7 +11,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use claims_core::{DEFAULT_MAX_TOKEN_BYTES, Policy, PolicyError, ProviderId, UnverifiedToken};
+use claims_core::{
+    DEFAULT_MAX_TOKEN_BYTES, Malformed, Policy, PolicyError, ProviderId, UnverifiedToken,
+    VerifyError,
+};
 use jwks_cache::JwksCache;
 use tracing::Instrument as _;
 
@@ -352,22 +355,84 @@ impl Verifier {
         provider: &mut Option<ProviderId>,
         span: &tracing::Span,
     ) -> Result<Authenticated, AuthError> {
-        let parsed = UnverifiedToken::parse(token, self.inner.max_token_bytes)?;
+        let parsed = match UnverifiedToken::parse(token, self.inner.max_token_bytes) {
+            Err(e) if crate::routing::is_opaque(token, &e) => {
+                return self.verify_opaque(token, now, digest, provider, span);
+            }
+            parsed => parsed?,
+        };
         let route = self.inner.providers.route(&parsed)?;
         let policy = &route.entry.policy;
         *provider = Some(policy.provider().clone());
         span.record("provider", policy.provider().as_str());
         let alg = policy.check_header(&parsed)?;
-        let key = route
-            .entry
-            .keys
-            .resolve(parsed.header().kid(), alg, route.issuer.as_deref())
-            .await?;
-        let verified = policy.verify_parsed_any(&parsed, alg, key.verifying_key(), now)?;
+        let (verified, jwks_key) = match &route.entry.keys {
+            KeySource::InScheme if policy.signature_scheme().is_some() => {
+                (policy.verify_parsed_any(&parsed, alg, &NoKey, now)?, None)
+            }
+            keys => {
+                let key = keys
+                    .resolve(parsed.header().kid(), alg, route.issuer.as_deref())
+                    .await?;
+                let verified = policy.verify_parsed_any(&parsed, alg, key.verifying_key(), now)?;
+                (verified, key.jwks_key().cloned())
+            }
+        };
+        self.accept(verified, digest, jwks_key, policy.leeway())
+    }
+
+    /// A token that is not a compact JWS, for the provider whose scheme opens such tokens
+    /// (Magic's DID token); refused as malformed when none is configured.
+    fn verify_opaque(
+        &self,
+        token: &str,
+        now: i64,
+        digest: Option<TokenDigest>,
+        provider: &mut Option<ProviderId>,
+        span: &tracing::Span,
+    ) -> Result<Authenticated, AuthError> {
+        let entry = self
+            .inner
+            .providers
+            .route_opaque()
+            .ok_or(VerifyError::Malformed(Malformed::SegmentCount))?;
+        let policy = &entry.policy;
+        *provider = Some(policy.provider().clone());
+        span.record("provider", policy.provider().as_str());
+        let verified = policy.verify_opaque_any(token, now)?;
+        self.accept(verified, digest, None, policy.leeway())
+    }
+
+    /// Remember an accepted token (unless revoked) and hand it on.
+    fn accept(
+        &self,
+        verified: claims_core::Verified<claims_core::AnyClaims>,
+        digest: Option<TokenDigest>,
+        jwks_key: Option<Arc<jwks_cache::JwksKey>>,
+        leeway: u64,
+    ) -> Result<Authenticated, AuthError> {
         let auth = Authenticated::new(verified.claims, verified.identity);
         if let (Some(tokens), Some(digest)) = (&self.inner.tokens, digest) {
-            tokens.insert(digest, &auth, key.jwks_key().cloned(), policy.leeway());
+            tokens.insert(digest, &auth, jwks_key, leeway);
         }
         self.unless_revoked(Ok(auth))
+    }
+}
+
+/// The key handed to a policy whose signature scheme holds its own: it verifies nothing (the
+/// policy never uses it, and would refuse every signature if it did).
+struct NoKey;
+
+impl claims_core::SignatureKey for NoKey {
+    fn family(&self) -> claims_core::AlgorithmFamily {
+        claims_core::AlgorithmFamily::Hmac
+    }
+    fn verify_signature(
+        &self,
+        _alg: claims_core::Algorithm,
+        _message: &[u8],
+        _signature: &str,
+    ) -> Result<(), VerifyError> {
+        Err(VerifyError::InvalidSignature)
     }
 }

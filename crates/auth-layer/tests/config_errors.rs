@@ -91,6 +91,6 @@ fn secrets_from_the_environment_and_overrides() {
 fn no_provider_is_an_error() {
     assert_eq!(
         err("[jwks]\nttl_secs = 60\n").to_string(),
-        "config: no provider configured (add [para], [parra], [sophon], [dynamic], [web3auth], [privy], [signin] or [[oidc]])"
+        "config: no provider configured (add [para], [parra], [sophon], [dynamic], [web3auth], [privy], [signin], [magic], [thirdweb], [turnkey], [farcaster] or [[oidc]])"
     );
 }

@@ -217,7 +217,7 @@ fn the_table_shape() {
         "signin (line 6): unknown field `foo`, expected one of `domain`, `uri`, `issuer`, \
          `audience`, `signing_key_files`, `session_ttl_secs`, `nonce_ttl_secs`, \
          `max_message_age_secs`, `store`, `cookie`, `ethereum`, `solana`, `required_scopes`, \
-         `algorithms`, `extra_issuers`"
+         `algorithms`, `extra_issuers`, `required_claims`"
     );
     assert_eq!(
         refused_at_parse(&signin("[signin.ethereum]\nchain_ids = [1]\nchains = [1]")),

@@ -170,6 +170,24 @@ pub enum VerifyError {
         /// The claims type asked for.
         claims: &'static str,
     },
+    /// `auth_time` is in the future, beyond the leeway (OpenID Connect; Firebase documents the
+    /// check).
+    #[error("authenticated in the future at {auth_time} (now {now})")]
+    AuthenticatedInFuture {
+        /// The token's `auth_time`.
+        auth_time: i64,
+        /// The time of verification.
+        now: i64,
+    },
+    /// A claim is not one of the values the policy accepts for it (Turnkey's `organization_id`,
+    /// `azp`: see [`crate::Policy::with_claim_values`]).
+    #[error("claim {claim} = {found:?} is not accepted")]
+    ClaimNotAccepted {
+        /// The claim's name.
+        claim: String,
+        /// Its value (shortened), or `None` when absent.
+        found: Option<String>,
+    },
     /// A claim the policy requires by name (the configured user id claim, or a required claim
     /// such as Privy's `sid`) is absent, `null` or empty.
     #[error("missing claim {0:?}")]
@@ -202,6 +220,8 @@ impl VerifyError {
             VerifyError::Expired { .. } => "expired",
             VerifyError::NotYetValid { .. } => "not_yet_valid",
             VerifyError::IssuedInFuture { .. } => "issued_in_future",
+            VerifyError::AuthenticatedInFuture { .. } => "authenticated_in_future",
+            VerifyError::ClaimNotAccepted { .. } => "claim_not_accepted",
             VerifyError::WrongIssuer { .. } => "wrong_issuer",
             VerifyError::WrongAudience { .. } => "wrong_audience",
             VerifyError::WrongSubject { .. } => "wrong_subject",

@@ -26,6 +26,8 @@ use crate::policy::{Policy, PolicyError};
 pub struct IssuerIndex {
     by_issuer: HashMap<String, usize>,
     issuerless: Option<usize>,
+    /// Issuer-less policies picked by a member the token carries (Turnkey: `organization_id`).
+    by_member: Vec<(String, usize)>,
 }
 
 impl IssuerIndex {
@@ -34,8 +36,18 @@ impl IssuerIndex {
     pub fn new(policies: &[Policy]) -> Result<Self, PolicyError> {
         let mut by_issuer = HashMap::new();
         let mut issuerless = None;
+        let mut by_member = Vec::new();
         for (i, p) in policies.iter().enumerate() {
-            if p.issuers().is_empty() && issuerless.replace(i).is_some() {
+            if p.signature_scheme().is_some_and(|s| s.opens_opaque()) {
+                // Routed by the token's shape (not a compact JWS), never by `iss`.
+                continue;
+            }
+            if let Some(member) = p.routing_member() {
+                if by_member.iter().any(|(m, _)| m == member) {
+                    return Err(PolicyError::DuplicateIssuer(format!("(no iss, {member})")));
+                }
+                by_member.push((member.to_owned(), i));
+            } else if p.issuers().is_empty() && issuerless.replace(i).is_some() {
                 return Err(PolicyError::SeveralIssuerless);
             }
             for iss in p.issuers() {
@@ -47,6 +59,7 @@ impl IssuerIndex {
         Ok(IssuerIndex {
             by_issuer,
             issuerless,
+            by_member,
         })
     }
 
@@ -54,7 +67,21 @@ impl IssuerIndex {
     /// a token from an unknown issuer is refused before any key is looked up or fetched.
     pub fn route(&self, token: &UnverifiedToken<'_>) -> Result<usize, VerifyError> {
         let iss = token.issuer()?;
-        self.route_issuer(iss.as_deref())
+        match iss {
+            None => self.route_issuerless(token),
+            Some(iss) => self.route_issuer(Some(&iss)),
+        }
+    }
+
+    /// The policy index for a token without `iss`: the first policy whose routing member
+    /// ([`Policy::with_routing_member`]) the token carries, else the issuer-less policy.
+    pub fn route_issuerless(&self, token: &UnverifiedToken<'_>) -> Result<usize, VerifyError> {
+        for (member, index) in &self.by_member {
+            if token.has_member(member)? {
+                return Ok(*index);
+            }
+        }
+        self.route_issuer(None)
     }
 
     /// The policy index for an issuer (`None`: the token has no `iss`).

@@ -8,11 +8,13 @@
 
 use std::any::TypeId;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::algorithm::{Algorithm, AlgorithmFamily};
 use crate::claims::{AnyClaims, ProviderClaims};
 use crate::error::VerifyError;
+use crate::signature_scheme::SignatureScheme;
 use crate::token_checks::Verified;
 use crate::verifying_key::SignatureKey;
 use crate::{ProviderId, UnverifiedToken};
@@ -41,6 +43,9 @@ pub enum PolicyError {
     /// Two providers have the same name.
     #[error("two providers are named {0:?}")]
     DuplicateProvider(String),
+    /// A policy with issuers cannot also be routed by a member (issuer-less tokens only).
+    #[error("a policy routed by a member has no issuers")]
+    RoutedTwice,
     /// A setting is outside its documented valid range.
     #[error("{setting} = {value} is outside its valid range {valid}")]
     OutOfRange {
@@ -62,12 +67,17 @@ type VerifyAs = fn(
     i64,
 ) -> Result<Verified<AnyClaims>, VerifyError>;
 
+/// Checks the claims of a token whose signature is verified, as the policy's claims type, and
+/// erases the type.
+type CheckAs = fn(&Policy, &[u8], i64) -> Result<Verified<AnyClaims>, VerifyError>;
+
 /// The claims type a policy verifies into.
 #[derive(Clone, Copy)]
 pub(crate) struct ClaimsType {
     pub(crate) id: TypeId,
     pub(crate) name: &'static str,
     pub(crate) verify_as: VerifyAs,
+    pub(crate) check_as: CheckAs,
 }
 
 impl ClaimsType {
@@ -76,15 +86,27 @@ impl ClaimsType {
             id: TypeId::of::<C>(),
             name: std::any::type_name::<C>(),
             verify_as: |policy, token, alg, key, now| {
-                let v = policy.verify_parsed::<C>(token, alg, key, now)?;
-                let claims =
-                    AnyClaims::new(policy.provider.clone(), v.claims).with_scopes(v.scopes.clone());
-                Ok(Verified {
-                    claims,
-                    identity: v.identity,
-                    scopes: v.scopes,
-                })
+                policy
+                    .verify_parsed::<C>(token, alg, key, now)
+                    .map(|v| v.erased(&policy.provider))
             },
+            check_as: |policy, payload, now| {
+                policy
+                    .verify_payload::<C>(payload, now)
+                    .map(|v| v.erased(&policy.provider))
+            },
+        }
+    }
+}
+
+impl<C: ProviderClaims> Verified<C> {
+    /// The same, with the claims behind [`AnyClaims`].
+    fn erased(self, provider: &ProviderId) -> Verified<AnyClaims> {
+        let claims = AnyClaims::new(provider.clone(), self.claims).with_scopes(self.scopes.clone());
+        Verified {
+            claims,
+            identity: self.identity,
+            scopes: self.scopes,
         }
     }
 }
@@ -138,6 +160,19 @@ pub struct Policy {
     /// Claims every accepted token must carry (Privy access tokens only: `sid`).
     pub(crate) required_claims: Vec<String>,
     pub(crate) identity_claims: Option<IdentityClaims>,
+    /// Claims whose value must be one of a list (Turnkey: `organization_id`; `azp`).
+    pub(crate) claim_values: Vec<ClaimValues>,
+    /// The provider's own signature scheme, when its tokens are not plain JWS.
+    pub(crate) scheme: Option<Arc<dyn SignatureScheme>>,
+    /// Tokens without `iss` that carry this member are routed here (Turnkey: `organization_id`).
+    pub(crate) routing_member: Option<String>,
+}
+
+/// One claim that must hold one of the listed values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ClaimValues {
+    pub(crate) claim: String,
+    pub(crate) values: Vec<String>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -156,6 +191,9 @@ impl std::fmt::Debug for Policy {
             .field("required_scopes", &self.required_scopes)
             .field("forbidden_scopes", &self.forbidden_scopes)
             .field("required_claims", &self.required_claims)
+            .field("claim_values", &self.claim_values)
+            .field("scheme", &self.scheme)
+            .field("routing_member", &self.routing_member)
             .finish_non_exhaustive()
     }
 }
@@ -194,6 +232,9 @@ impl Policy {
             forbidden_scopes: Vec::new(),
             required_claims: Vec::new(),
             identity_claims: None,
+            claim_values: Vec::new(),
+            scheme: None,
+            routing_member: None,
         }
     }
 
@@ -325,6 +366,64 @@ impl Policy {
         }
         self.identity_claims = Some(IdentityClaims { user_id, email });
         Ok(self)
+    }
+
+    /// Require the claim `claim` to be one of `values` (a string; a number is compared by its
+    /// decimal text): Turnkey's `organization_id` among the organizations that are yours, `azp`
+    /// among the authorized parties (Clerk). A token without it, or with another value, is
+    /// refused with [`VerifyError::ClaimNotAccepted`]. Rules on the same claim add up.
+    pub fn with_claim_values<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        claim: impl Into<String>,
+        values: I,
+    ) -> Result<Self, PolicyError> {
+        let claim = claim.into();
+        let values: Vec<String> = values.into_iter().map(Into::into).collect();
+        if claim.is_empty() {
+            return Err(PolicyError::Empty("claim name"));
+        }
+        if values.is_empty() || values.iter().any(String::is_empty) {
+            return Err(PolicyError::Empty("claim values"));
+        }
+        self.claim_values.push(ClaimValues { claim, values });
+        Ok(self)
+    }
+
+    /// Check every token's signature with `scheme` instead of a JWS key (see
+    /// [`crate::signature_scheme`]).
+    pub fn with_signature_scheme(mut self, scheme: Arc<dyn SignatureScheme>) -> Self {
+        self.scheme = Some(scheme);
+        self
+    }
+
+    /// Route tokens that have no `iss` but carry the member `name` to this policy (Turnkey's
+    /// tokens carry `organization_id` and no issuer). Such a policy must have no issuers, and
+    /// does not count as the one issuer-less provider (Para).
+    pub fn with_routing_member(mut self, name: impl Into<String>) -> Result<Self, PolicyError> {
+        let name = name.into();
+        if name.is_empty() {
+            return Err(PolicyError::Empty("routing member"));
+        }
+        if !self.issuers.is_empty() {
+            return Err(PolicyError::RoutedTwice);
+        }
+        self.routing_member = Some(name);
+        Ok(self)
+    }
+
+    /// The provider's own signature scheme, when its tokens are not plain JWS.
+    pub fn signature_scheme(&self) -> Option<&Arc<dyn SignatureScheme>> {
+        self.scheme.as_ref()
+    }
+
+    /// The member that routes issuer-less tokens here, if any.
+    pub fn routing_member(&self) -> Option<&str> {
+        self.routing_member.as_deref()
+    }
+
+    /// The claims required by name ([`Policy::with_required_claims`]).
+    pub fn required_claims(&self) -> &[String] {
+        &self.required_claims
     }
 
     /// The scopes every token must carry.

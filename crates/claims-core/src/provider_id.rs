@@ -44,9 +44,17 @@ impl ProviderId {
     pub const PRIVY: ProviderId = ProviderId::from_static("privy");
     /// Sessions issued by this service's own wallet sign-in (`[signin]`).
     pub const SIGNIN: ProviderId = ProviderId::from_static("signin");
+    /// Magic (magic.link): DID tokens.
+    pub const MAGIC: ProviderId = ProviderId::from_static("magic");
+    /// thirdweb Auth (thirdweb.com): tokens signed by the app's admin wallet.
+    pub const THIRDWEB: ProviderId = ProviderId::from_static("thirdweb");
+    /// Turnkey (turnkey.com): session JWTs.
+    pub const TURNKEY: ProviderId = ProviderId::from_static("turnkey");
+    /// Farcaster Quick Auth (Farcaster and Base mini apps).
+    pub const FARCASTER: ProviderId = ProviderId::from_static("farcaster");
 
     /// The built-in providers, in a fixed order.
-    pub const BUILTIN: [ProviderId; 7] = [
+    pub const BUILTIN: [ProviderId; 11] = [
         ProviderId::PARA,
         ProviderId::PARRA,
         ProviderId::SOPHON,
@@ -54,6 +62,10 @@ impl ProviderId {
         ProviderId::WEB3AUTH,
         ProviderId::PRIVY,
         ProviderId::SIGNIN,
+        ProviderId::MAGIC,
+        ProviderId::THIRDWEB,
+        ProviderId::TURNKEY,
+        ProviderId::FARCASTER,
     ];
 
     /// An identifier from a static string (for a provider of your own, as a constant).

@@ -102,6 +102,16 @@ impl<'a> UnverifiedToken<'a> {
     }
 }
 
+impl UnverifiedToken<'_> {
+    /// True when the unverified payload has a member named `name` (any value, even `null`).
+    /// Fails when the payload is not a JSON object.
+    pub fn has_member(&self, name: &str) -> Result<bool, VerifyError> {
+        let members: std::collections::HashMap<std::borrow::Cow<'_, str>, serde::de::IgnoredAny> =
+            serde_json::from_slice(&self.payload).map_err(|_| Malformed::Json(Part::Payload))?;
+        Ok(members.contains_key(name))
+    }
+}
+
 fn decode_segment(segment: &str, part: Part) -> Result<Vec<u8>, VerifyError> {
     // The engine refuses padding, characters outside the URL-safe alphabet (including `+`, `/` and
     // whitespace) and non-zero trailing bits.

@@ -104,8 +104,27 @@ impl Policy {
         if !self.allows(alg) {
             return Err(VerifyError::AlgorithmNotAllowed(alg));
         }
-        verify_signature(token, alg, key)?;
-        let payload = token.payload();
+        match &self.scheme {
+            Some(scheme) => scheme.verify_compact(token)?,
+            None => verify_signature(token, alg, key)?,
+        }
+        self.verify_payload(token.payload(), now)
+    }
+
+    /// Check the claims of a token whose signature is already verified (by the policy's
+    /// [`SignatureScheme`](crate::SignatureScheme) or a JWS key) and return them typed: every
+    /// claims rule of the policy, in the order of [`Policy::check_claims`].
+    pub fn verify_payload<C: ProviderClaims>(
+        &self,
+        payload: &[u8],
+        now: i64,
+    ) -> Result<Verified<C>, VerifyError> {
+        if TypeId::of::<C>() != self.claims.id {
+            return Err(VerifyError::ProviderMismatch {
+                policy: self.claims.name,
+                claims: std::any::type_name::<C>(),
+            });
+        }
         let claims: C = parse_claims(payload)?;
         let members = RuleMembers::read(payload)?;
         self.check_members(&claims, &members, payload, now)?;
@@ -132,6 +151,7 @@ impl Policy {
         let mut named = named_members(payload, &[&names.user_id, &names.email])?.into_iter();
         let text = |v: Option<Value>| match v {
             Some(Value::String(s)) if !s.is_empty() => Some(s),
+            Some(Value::Number(n)) => integer_text(&n),
             _ => None,
         };
         let user_id = text(named.next().flatten())
@@ -153,6 +173,29 @@ impl Policy {
             issued_at: reg.iat.map(|d| d.0),
             expires_at: reg.exp.ok_or(VerifyError::MissingClaim("exp"))?.0,
         })
+    }
+
+    /// A token of a provider with its own signature scheme
+    /// ([`Policy::with_signature_scheme`]) that is not a compact JWS (Magic's DID token): opened
+    /// and its signature checked by the scheme, then its claims checked, type-erased. Refused as
+    /// malformed when the policy has no scheme that opens such tokens.
+    pub fn verify_opaque_any(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<Verified<AnyClaims>, VerifyError> {
+        if token.len() > self.max_token_bytes {
+            return Err(VerifyError::TokenTooLarge {
+                max: self.max_token_bytes,
+            });
+        }
+        let scheme = self
+            .scheme
+            .as_ref()
+            .filter(|s| s.opens_opaque())
+            .ok_or(Malformed::SegmentCount)?;
+        let payload = scheme.open(token)?;
+        (self.claims.check_as)(self, &payload, now)
     }
 
     /// [`Policy::verify_parsed`] as the claims type this policy was built for, type-erased.
@@ -229,6 +272,12 @@ impl Policy {
                 });
             }
         }
+        if let Some(auth_time) = members.auth_time()?
+            && auth_time > now.saturating_add(leeway)
+        {
+            return Err(VerifyError::AuthenticatedInFuture { auth_time, now });
+        }
+        self.check_claim_values(payload)?;
         if !self.required_claims.is_empty() {
             let names: Vec<&str> = self.required_claims.iter().map(String::as_str).collect();
             let values = named_members(payload, &names)?;
@@ -258,6 +307,39 @@ impl Policy {
         }
         Ok(())
     }
+}
+
+impl Policy {
+    /// The [`Policy::with_claim_values`] rules: each claim present as a string (or a number, by
+    /// its decimal text) among its values.
+    fn check_claim_values(&self, payload: &[u8]) -> Result<(), VerifyError> {
+        if self.claim_values.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = self.claim_values.iter().map(|c| c.claim.as_str()).collect();
+        let values = named_members(payload, &names)?;
+        for (rule, value) in self.claim_values.iter().zip(values) {
+            let found = match value {
+                Some(Value::String(s)) => Some(s),
+                Some(Value::Number(n)) => Some(integer_text(&n).unwrap_or_default()),
+                Some(Value::Null) | None => None,
+                Some(_) => Some(String::new()),
+            };
+            if !found.as_ref().is_some_and(|f| rule.values.contains(f)) {
+                return Err(VerifyError::ClaimNotAccepted {
+                    claim: shorten(&rule.claim),
+                    found: found.as_deref().map(shorten),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The decimal text of a JSON number that is a 64-bit integer (an id sent as a number); `None`
+/// for a fraction or a larger number, which serde_json reads as a float that two ids could share.
+fn integer_text(n: &serde_json::Number) -> Option<String> {
+    (n.is_i64() || n.is_u64()).then(|| n.to_string())
 }
 
 /// The `exp` and `nbf` rules, with `leeway` seconds of clock skew: expired when

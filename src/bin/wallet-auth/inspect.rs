@@ -5,7 +5,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 use wallet_auth::claims::error::shorten;
 use wallet_auth::claims::header::algorithm_name;
-use wallet_auth::claims::providers::recognise;
+use wallet_auth::claims::providers::magic::split_did_token;
+use wallet_auth::claims::providers::{recognise, turnkey};
 use wallet_auth::claims::{DEFAULT_MAX_TOKEN_BYTES, NumericDate, ProviderId, UnverifiedToken};
 
 use crate::output::{Failure, Text, refused};
@@ -15,6 +16,11 @@ use crate::{INSPECT_MAX_BYTES, now_or, read_token};
 pub(crate) fn inspect(arg: &str, at: Option<i64>) -> Result<(), Failure> {
     let raw = read_token(arg)?;
     let now = now_or(at);
+    if !raw.contains('.')
+        && let Ok((proof, claim)) = split_did_token(&raw)
+    {
+        return inspect_did_token(&raw, &proof, &claim, now);
+    }
     let token = UnverifiedToken::parse(&raw, INSPECT_MAX_BYTES)
         .map_err(|e| refused(format!("cannot decode the token: {e}")))?;
     let header: Value = raw
@@ -60,13 +66,50 @@ pub(crate) fn inspect(arg: &str, at: Option<i64>) -> Result<(), Failure> {
     } else {
         out.line(format_args!("size: {} bytes", raw.len()));
     }
+    time_lines(&mut out, obj, "exp", now);
+    out.print()
+}
+
+/// A Magic DID token: `base64([proof, claim])`, the claim printed as signed.
+fn inspect_did_token(raw: &str, proof: &str, claim: &str, now: i64) -> Result<(), Failure> {
+    let claims: Option<Value> = serde_json::from_str(claim).ok();
+    let mut out = Text::default();
+    out.line("UNVERIFIED: decoded only. The signature and the claims have NOT been checked.");
+    out.blank();
+    out.line(format_args!("proof: {}", shorten(proof)));
+    out.blank();
+    out.line("claims:");
+    match &claims {
+        Some(c) => out.json(c),
+        None => out.line(format_args!(
+            "(not JSON) {:?}",
+            claim.chars().take(200).collect::<String>()
+        )),
+    }
+    out.blank();
+    out.line("provider: magic (base64 of [proof, claim]: a Magic DID token)");
+    out.line(format_args!("size: {} bytes", raw.len()));
+    time_lines(
+        &mut out,
+        claims.as_ref().and_then(Value::as_object),
+        "ext",
+        now,
+    );
+    out.print()
+}
+
+/// `now`, then the `iat`, `nbf` and expiry (`expiry`: `exp`, or Magic's `ext`) lines.
+fn time_lines(out: &mut Text, obj: Option<&Map<String, Value>>, expiry: &str, now: i64) {
     out.line(format_args!("now: {now} ({})", utc(now)));
-    for (name, label) in [("iat", "issued"), ("nbf", "valid from"), ("exp", "expires")] {
+    for (name, label) in [
+        ("iat", "issued"),
+        ("nbf", "valid from"),
+        (expiry, "expires"),
+    ] {
         if let Some(line) = time_line(obj, name, label, now) {
             out.line(line);
         }
     }
-    out.print()
 }
 
 /// The line for the time claim `name`, read exactly as the verifier reads it (the library's
@@ -106,6 +149,9 @@ fn guess_provider(token: &UnverifiedToken<'_>, claims: Option<&Map<String, Value
     let Some(claims) = claims else {
         return "unknown (the payload is not a JSON object)".into();
     };
+    if let Some(why) = turnkey::recognise_payload(claims) {
+        return format!("{} ({why})", ProviderId::TURNKEY);
+    }
     match claims.get("iss") {
         None => recognise(None, None).map_or_else(
             || "unknown (no iss)".to_owned(),

@@ -66,6 +66,9 @@ impl AuthConfig {
         let mut names: HashMap<String, String> = HashMap::new();
         let mut issuers: HashMap<String, String> = HashMap::new();
         let mut issuerless: Option<String> = None;
+        // The table of each routing member, and of the provider of tokens that are not JWS.
+        let mut members: HashMap<String, String> = HashMap::new();
+        let mut opaque: Option<String> = None;
         for provider in self.providers() {
             let entry = set_up(provider, &keys, leeway, max)?;
             let table = provider.table();
@@ -87,7 +90,28 @@ impl AuthConfig {
                     ));
                 }
             }
+            // Routed by shape (Magic) or by a member (Turnkey), not as the issuer-less one.
+            let opens_opaque = entry
+                .policy
+                .signature_scheme()
+                .is_some_and(|s| s.opens_opaque());
+            if opens_opaque && let Some(other) = opaque.replace(table.clone()) {
+                return Err(ConfigError::new(
+                    table,
+                    format!("[{other}] is already the provider of tokens that are not JWS"),
+                ));
+            }
+            if let Some(member) = entry.policy.routing_member()
+                && let Some(other) = members.insert(member.to_owned(), table.clone())
+            {
+                return Err(ConfigError::new(
+                    table,
+                    format!("[{other}] already routes tokens without iss that carry {member:?}"),
+                ));
+            }
+            let routed_otherwise = entry.policy.routing_member().is_some() || opens_opaque;
             if entry.policy.issuers().is_empty()
+                && !routed_otherwise
                 && let Some(other) = issuerless.replace(table.clone())
             {
                 return Err(ConfigError::new(

@@ -21,7 +21,7 @@
 //! assert_eq!(config.sophon.unwrap().partner_id, "my-partner-id");
 //! ```
 
-mod build;
+pub(crate) mod build;
 mod limits;
 mod tables;
 
@@ -38,12 +38,16 @@ pub use limits::{
 pub use tables::{JwksConfig, ParraIssuerConfig, ServeConfig, TokenConfig};
 
 pub use crate::provider::dynamic::{DynamicConfig, dynamic_jwks_url};
+pub use crate::provider::farcaster::FarcasterConfig;
+pub use crate::provider::magic::MagicConfig;
 pub use crate::provider::oidc::OidcConfig;
 pub use crate::provider::para::{ParaConfig, ParaEnvironment};
 pub use crate::provider::parra::{ParraConfig, ParraKeyConfig};
 pub use crate::provider::privy::{PrivyConfig, privy_jwks_url};
 pub use crate::provider::signin::{SigninConfig, SigninEthereumConfig, SigninSolanaConfig};
 pub use crate::provider::sophon::{SophonConfig, SophonNetwork};
+pub use crate::provider::thirdweb::ThirdwebConfig;
+pub use crate::provider::turnkey::TurnkeyConfig;
 pub use crate::provider::web3auth::{Web3AuthConfig, web3auth_jwks_url};
 
 use std::sync::Arc;
@@ -95,6 +99,14 @@ pub struct AuthConfig {
     pub privy: Option<PrivyConfig>,
     /// `[signin]`: wallet sign-in (SIWE, SIWS) and the sessions it issues.
     pub signin: Option<SigninConfig>,
+    /// `[magic]`: Magic DID tokens.
+    pub magic: Option<MagicConfig>,
+    /// `[thirdweb]`: thirdweb Auth tokens.
+    pub thirdweb: Option<ThirdwebConfig>,
+    /// `[turnkey]`: Turnkey session JWTs.
+    pub turnkey: Option<TurnkeyConfig>,
+    /// `[farcaster]`: Farcaster Quick Auth.
+    pub farcaster: Option<FarcasterConfig>,
     /// `[[oidc]]`: any standard issuer, one table each.
     #[serde(default)]
     pub oidc: Vec<OidcConfig>,
@@ -215,6 +227,10 @@ impl AuthConfig {
         all.extend(self.web3auth.as_ref().map(|p| p as &dyn Provider));
         all.extend(self.privy.as_ref().map(|p| p as &dyn Provider));
         all.extend(self.signin.as_ref().map(|p| p as &dyn Provider));
+        all.extend(self.magic.as_ref().map(|p| p as &dyn Provider));
+        all.extend(self.thirdweb.as_ref().map(|p| p as &dyn Provider));
+        all.extend(self.turnkey.as_ref().map(|p| p as &dyn Provider));
+        all.extend(self.farcaster.as_ref().map(|p| p as &dyn Provider));
         all.extend(self.oidc.iter().map(|p| p as &dyn Provider));
         all.extend(self.custom.iter().map(|p| &**p));
         all

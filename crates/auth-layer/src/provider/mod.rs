@@ -46,6 +46,8 @@
 //! ```
 
 pub mod dynamic;
+pub mod farcaster;
+pub mod magic;
 pub mod oidc;
 pub mod para;
 pub mod parra;
@@ -53,6 +55,8 @@ pub mod privy;
 mod rules;
 pub mod signin;
 pub mod sophon;
+pub mod thirdweb;
+pub mod turnkey;
 pub mod web3auth;
 
 use std::sync::Arc;
@@ -205,6 +209,9 @@ pub struct DevValues<'a> {
     pub rsa_kid: &'a str,
     /// Issued at, seconds since the epoch.
     pub now: i64,
+    /// The address of the development secp256k1 key (checksummed): the signer of tokens that
+    /// carry an EIP-191 signature (Magic's wallet, thirdweb's admin).
+    pub signer_address: &'a str,
 }
 
 impl<'a> DevValues<'a> {
@@ -224,8 +231,32 @@ impl<'a> DevValues<'a> {
             wallet_public_key,
             rsa_kid,
             now,
+            signer_address: "",
         }
     }
+
+    /// The address of the development secp256k1 key, for providers whose tokens it signs.
+    pub fn with_signer_address(mut self, address: &'a str) -> Self {
+        self.signer_address = address;
+        self
+    }
+}
+
+/// How a development token is signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DevSignature {
+    /// A compact JWS under [`DevToken::alg`].
+    #[default]
+    Jws,
+    /// A compact token whose fixed ES256 header hides an EIP-191 signature of the payload by the
+    /// development secp256k1 key, as base64url of its `0x` hex (thirdweb).
+    Eip191Payload,
+    /// `base64([proof, claim])`: the claims as a JSON string, signed with EIP-191 by the
+    /// development secp256k1 key (Magic's DID token).
+    Eip191DidToken,
+    /// A compact ES256 JWS whose signature covers SHA-256 of the signing input (Turnkey).
+    Es256OverSha256,
 }
 
 /// A development token to sign: its algorithm, header content type and claims.
@@ -238,6 +269,8 @@ pub struct DevToken {
     pub content_type: Option<&'static str>,
     /// The claims.
     pub claims: serde_json::Value,
+    /// How it is signed (default: a JWS under `alg`).
+    pub signature: DevSignature,
 }
 
 impl DevToken {
@@ -247,6 +280,7 @@ impl DevToken {
             alg,
             content_type: None,
             claims,
+            signature: DevSignature::Jws,
         }
     }
 }
@@ -276,6 +310,9 @@ macro_rules! provider_table {
             /// Issuers accepted besides the provider's own (exact strings).
             #[serde(default)]
             pub extra_issuers: Vec<String>,
+            /// Claims every token must carry, with any value but `null` (e.g. `["auth_time"]`).
+            #[serde(default)]
+            pub required_claims: Vec<String>,
         }
 
         impl $name {
@@ -284,6 +321,7 @@ macro_rules! provider_table {
                     required_scopes: &self.required_scopes,
                     algorithms: self.algorithms.as_deref(),
                     extra_issuers: &self.extra_issuers,
+                    required_claims: &self.required_claims,
                 }
             }
         }

@@ -17,6 +17,8 @@ pub struct RuleSettings<'a> {
     pub algorithms: Option<&'a [String]>,
     /// `extra_issuers`: issuers accepted besides the provider's own.
     pub extra_issuers: &'a [String],
+    /// `required_claims`: claims every token must carry (any value but `null`).
+    pub required_claims: &'a [String],
 }
 
 impl<'a> RuleSettings<'a> {
@@ -30,7 +32,14 @@ impl<'a> RuleSettings<'a> {
             required_scopes,
             algorithms,
             extra_issuers,
+            required_claims: &[],
         }
+    }
+
+    /// Also require these claims (`required_claims`).
+    pub fn with_required_claims(mut self, required_claims: &'a [String]) -> Self {
+        self.required_claims = required_claims;
+        self
     }
 }
 
@@ -127,7 +136,20 @@ pub fn set_up(
             format!("{empty:?} is not a scope (one non-empty word each)"),
         ));
     }
+    if let Some(empty) = rules.required_claims.iter().find(|c| c.is_empty()) {
+        return Err(ConfigError::new(
+            format!("{table}.required_claims"),
+            format!("{empty:?} is not a claim name"),
+        ));
+    }
+    let claims: Vec<String> = policy
+        .required_claims()
+        .iter()
+        .chain(rules.required_claims)
+        .cloned()
+        .collect();
     let policy = policy
+        .with_required_claims(claims)
         .with_required_scopes(scopes)
         .with_leeway(leeway)
         .with_max_token_bytes(max_token_bytes);

@@ -148,6 +148,7 @@ impl SigninConfig {
             required_scopes: Vec::new(),
             algorithms: None,
             extra_issuers: Vec::new(),
+            required_claims: Vec::new(),
         }
     }
 

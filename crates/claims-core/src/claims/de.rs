@@ -4,110 +4,122 @@
 //! serde's `#[serde(flatten)]` would do the same job by first buffering *every* member of the
 //! object (keys and values, strings copied) into an intermediate tree and then deserializing the
 //! fields from that tree: about twice the work and twice the allocations on the path every cold
-//! request takes. [`claims_deserialize!`] writes the visitor instead. It behaves as serde's derive
-//! does for these types: absent members take their `Default`, `null` is `None` for an `Option`,
-//! a repeated known member is an error (`duplicate field`), a repeated unknown member keeps its
-//! last value, and only a JSON object is accepted (serde's derived visitor would also take an
-//! array, by position).
+//! request takes. [`ClaimsDeserialize`](crate::ClaimsDeserialize) writes the visitor instead. It
+//! behaves as serde's derive does for these types: absent members take their `Default`, `null` is
+//! `None` for an `Option`, a repeated known member is an error (`duplicate field`), a repeated
+//! unknown member keeps its last value, and only a JSON object is accepted (serde's derived
+//! visitor would also take an array, by position).
+//!
+//! `__private` holds what the derived code names (as `::claims_core::__private::…`); it is not
+//! part of the documented API.
 
-use std::borrow::Cow;
+/// The items `#[derive(ClaimsDeserialize)]` expands to. Not part of the API: they change with
+/// the derive.
+#[doc(hidden)]
+pub mod __private {
+    use std::borrow::Cow;
+    use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, Visitor};
+    use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, Visitor};
 
-/// An object key, borrowed from the input when it has no escapes.
-pub(crate) struct Key<'de>(Cow<'de, str>);
+    pub use serde;
+    pub use serde_json;
 
-impl Key<'_> {
-    pub(crate) fn as_str(&self) -> &str {
-        &self.0
-    }
+    /// An object key, borrowed from the input when it has no escapes.
+    pub struct Key<'de>(Cow<'de, str>);
 
-    pub(crate) fn into_owned(self) -> String {
-        self.0.into_owned()
-    }
-}
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object key")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
+    impl Key<'_> {
+        /// The key.
+        pub fn as_str(&self) -> &str {
+            &self.0
         }
-        d.deserialize_str(V)
+
+        /// The key, owned (copied only when it was borrowed).
+        pub fn into_owned(self) -> String {
+            self.0.into_owned()
+        }
     }
-}
 
-/// Reads one member's value: as its type, or (`null_as_default`) with `null` read as the
-/// type's default (an empty list).
-macro_rules! claims_read_value {
-    ($map:ident, $fty:ty) => {
-        ::serde::de::MapAccess::next_value::<$fty>(&mut $map)?
-    };
-    ($map:ident, $fty:ty, null_as_default) => {
-        ::serde::de::MapAccess::next_value::<Option<$fty>>(&mut $map)?.unwrap_or_default()
-    };
-}
-pub(crate) use claims_read_value;
-
-/// `impl Deserialize` for a claims struct whose every field but `extra` is listed with its JSON
-/// name and type; `extra: Extra` receives the rest.
-macro_rules! claims_deserialize {
-    ($ty:ident { $($name:literal => $field:ident: $fty:ty $(; $how:ident)?,)* }) => {
-        impl<'de> ::serde::Deserialize<'de> for $ty {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct V;
-                impl<'de> ::serde::de::Visitor<'de> for V {
-                    type Value = $ty;
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(concat!("a JSON object (", stringify!($ty), ")"))
-                    }
-                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                        self,
-                        mut map: A,
-                    ) -> Result<$ty, A::Error> {
-                        $(let mut $field: Option<$fty> = None;)*
-                        let mut extra = $crate::claims::Extra::default();
-                        while let Some(key) =
-                            map.next_key::<$crate::claims::de::Key<'de>>()?
-                        {
-                            match key.as_str() {
-                                $($name => {
-                                    if $field.is_some() {
-                                        return Err(<A::Error as ::serde::de::Error>::duplicate_field($name));
-                                    }
-                                    $field = Some($crate::claims::de::claims_read_value!(map, $fty $(, $how)?));
-                                })*
-                                _ => {
-                                    let value: ::serde_json::Value = map.next_value()?;
-                                    extra.insert(key.into_owned(), value);
-                                }
-                            }
-                        }
-                        extra.shrink();
-                        Ok($ty {
-                            $($field: $field.unwrap_or_default(),)*
-                            extra,
-                        })
-                    }
+    impl<'de> Deserialize<'de> for Key<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Key<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("an object key")
                 }
-                d.deserialize_map(V)
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Borrowed(v)))
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Owned(v.to_owned())))
+                }
+                fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Owned(v)))
+                }
             }
+            d.deserialize_str(V)
         }
-    };
+    }
+
+    /// Reads the value of member `.0` (`#[claims(string_or_number)]`) into an `Option<String>`:
+    /// a string as it is, a number as its decimal text (an integer without a fraction, a float
+    /// as serde_json prints it), `null` as `None`. Anything else is an `invalid type` error
+    /// naming the member.
+    #[derive(Clone, Copy)]
+    pub struct StringOrNumber(pub &'static str);
+
+    impl<'de> DeserializeSeed<'de> for StringOrNumber {
+        type Value = Option<String>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for StringOrNumber {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a string or a 64-bit integer (`{}`)", self.0)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<String>, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Option<String>, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<String>, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<String>, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u128<E: de::Error>(self, v: u128) -> Result<Option<String>, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i128<E: de::Error>(self, v: i128) -> Result<Option<String>, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<String>, E> {
+            // A fraction, or an integer too large for 64 bits (read as a float, so two ids could
+            // collapse into one): never an id.
+            Err(E::invalid_value(de::Unexpected::Float(v), &self))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Option<String>, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Option<String>, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+            self.deserialize(d)
+        }
+    }
+
+    /// Drops the spare capacity of `extra` once the object has been read.
+    pub fn shrink(extra: &mut crate::claims::Extra) {
+        extra.shrink();
+    }
 }
-pub(crate) use claims_deserialize;
 
 #[cfg(test)]
 mod tests {
@@ -210,5 +222,111 @@ mod tests {
         assert!(c.data.wallets.is_empty() && c.data.email.is_none());
         let escaped: SophonClaims = serde_json::from_str(r#"{"s\u0075b": "x", "exp": 1}"#).unwrap();
         assert_eq!(escaped.sub.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn string_or_number_reads_a_number_as_its_decimal_text() {
+        let c: OidcClaims = serde_json::from_str(r#"{"sub": 6841, "exp": 1}"#).unwrap();
+        assert_eq!(c.sub.as_deref(), Some("6841"));
+        assert!(c.extra.is_empty());
+        let c: OidcClaims = serde_json::from_str(r#"{"sub": "6841", "exp": 1}"#).unwrap();
+        assert_eq!(c.sub.as_deref(), Some("6841"));
+        let c: OidcClaims = serde_json::from_str(r#"{"sub": "did:privy:x", "exp": 1}"#).unwrap();
+        assert_eq!(c.sub.as_deref(), Some("did:privy:x"));
+        let c: OidcClaims = serde_json::from_str(r#"{"sub": -7, "exp": 1}"#).unwrap();
+        assert_eq!(c.sub.as_deref(), Some("-7"));
+        let c: OidcClaims =
+            serde_json::from_str(r#"{"sub": 18446744073709551615, "exp": 1}"#).unwrap();
+        assert_eq!(c.sub.as_deref(), Some("18446744073709551615"));
+        let c: OidcClaims = serde_json::from_str(r#"{"sub": null, "exp": 1}"#).unwrap();
+        assert_eq!(c.sub, None);
+        let c: OidcClaims = serde_json::from_str(r#"{"exp": 1}"#).unwrap();
+        assert_eq!(c.sub, None);
+
+        let dup = serde_json::from_str::<OidcClaims>(r#"{"sub": 1, "sub": "1"}"#).unwrap_err();
+        assert!(dup.to_string().contains("duplicate field `sub`"), "{dup}");
+        for bad in [
+            "true",
+            r#"["1"]"#,
+            r#"{"id": 1}"#,
+            "1.5",
+            "6841.0",
+            "18446744073709551616",
+        ] {
+            let payload = format!(r#"{{"sub": {bad}, "exp": 1}}"#);
+            let err = serde_json::from_str::<OidcClaims>(&payload).unwrap_err();
+            assert!(err.is_data(), "{bad}: {err}");
+            assert!(
+                err.to_string()
+                    .contains("expected a string or a 64-bit integer (`sub`)"),
+                "{bad}: {err}"
+            );
+            assert_eq!(
+                crate::token_checks::parse_claims::<OidcClaims>(payload.as_bytes()).unwrap_err(),
+                crate::VerifyError::InvalidClaim {
+                    path: "sub".to_owned()
+                },
+                "{bad}"
+            );
+        }
+    }
+
+    /// A claims type of one's own: the derive follows `rename_all`, `rename` (both forms), raw
+    /// identifiers and the `claims` modes, and leaves every other member in `extra`.
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, crate::ClaimsDeserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Custom {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_id: Option<String>,
+        #[serde(default, rename = "kind", skip_serializing_if = "Option::is_none")]
+        r#type: Option<String>,
+        #[serde(default, rename(serialize = "ids", deserialize = "ids"))]
+        #[claims(null_as_default)]
+        account_ids: Vec<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        r#ref: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[claims(string_or_number)]
+        tenant_number: Option<String>,
+        #[serde(flatten)]
+        rest: Extra,
+    }
+
+    #[test]
+    fn derive_reads_serde_names_and_modes() {
+        let c: Custom = serde_json::from_str(
+            r#"{"userId": "u", "kind": "k", "ids": null, "ref": "r", "tenantNumber": 12,
+                "user_id": "other", "type": "other"}"#,
+        )
+        .unwrap();
+        assert_eq!(c.user_id.as_deref(), Some("u"));
+        assert_eq!(c.r#type.as_deref(), Some("k"));
+        assert!(c.account_ids.is_empty());
+        assert_eq!(c.r#ref.as_deref(), Some("r"));
+        assert_eq!(c.tenant_number.as_deref(), Some("12"));
+        assert_eq!(
+            c.rest.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            ["user_id", "type"]
+        );
+        let v = json!({"userId": "u", "kind": "k", "ids": [1, 2], "ref": "r",
+            "tenantNumber": "12", "x": {"y": 1}});
+        all_known_but::<Custom>(v, |c| &c.rest, 1);
+        let err = serde_json::from_str::<Custom>("[]").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid type: sequence, expected a JSON object (Custom)"),
+            "{err}"
+        );
+    }
+
+    /// Like [`all_known`], with `unknown` members left in `extra`.
+    fn all_known_but<C: serde::Serialize + serde::de::DeserializeOwned>(
+        v: Value,
+        extra: impl Fn(&C) -> &Extra,
+        unknown: usize,
+    ) {
+        let c: C = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(extra(&c).len(), unknown, "{:?}", extra(&c));
+        assert_eq!(serde_json::to_value(&c).unwrap(), v);
     }
 }

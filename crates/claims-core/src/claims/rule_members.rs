@@ -1,13 +1,14 @@
 //! The members a policy's rules read, taken straight from the verified payload: whatever claims
 //! type the token is read as (a built-in one, [`OidcClaims`](crate::OidcClaims), or one of
-//! yours) and whatever it models, every rule sees the same `scope`, `scp`, `typ` and named claims.
+//! yours) and whatever it models, every rule sees the same `scope`, `scp`, `typ`, `auth_time` and
+//! named claims.
 
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Malformed, Part, VerifyError};
 
-/// `scope`, `scp` and `typ` of a payload, the other members skipped unread.
+/// `scope`, `scp`, `typ` and `auth_time` of a payload, the other members skipped unread.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct RuleMembers {
     #[serde(default)]
@@ -16,6 +17,8 @@ pub(crate) struct RuleMembers {
     scp: Option<Value>,
     #[serde(default)]
     typ: Option<Value>,
+    #[serde(default)]
+    auth_time: Option<Value>,
 }
 
 impl RuleMembers {
@@ -30,6 +33,7 @@ impl RuleMembers {
                 rest.starts_with(b"scope\"")
                     || rest.starts_with(b"scp\"")
                     || rest.starts_with(b"typ\"")
+                    || rest.starts_with(b"auth_time\"")
             });
         if !may_hold {
             return Ok(RuleMembers::default());
@@ -56,6 +60,24 @@ impl RuleMembers {
         words.chain(listed).map(str::to_owned).collect()
     }
 
+    /// `auth_time` (OpenID Connect: when the user authenticated), when present: a number of
+    /// seconds (fractions dropped); any other JSON type is refused as an invalid claim.
+    pub(crate) fn auth_time(&self) -> Result<Option<i64>, VerifyError> {
+        match &self.auth_time {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+                .map(Some)
+                .ok_or_else(|| VerifyError::InvalidClaim {
+                    path: "auth_time".into(),
+                }),
+            Some(_) => Err(VerifyError::InvalidClaim {
+                path: "auth_time".into(),
+            }),
+        }
+    }
+
     /// `typ`, when it is a string (`Some("")` for any other JSON type, so that a rule on it
     /// refuses rather than ignores it).
     pub(crate) fn token_type(&self) -> Option<&str> {
@@ -69,7 +91,12 @@ pub(crate) fn named_members(
     payload: &[u8],
     names: &[&str],
 ) -> Result<Vec<Option<Value>>, VerifyError> {
-    let mut object: serde_json::Map<String, Value> =
+    let object: serde_json::Map<String, Value> =
         serde_json::from_slice(payload).map_err(|_| Malformed::Json(Part::Payload))?;
-    Ok(names.iter().map(|name| object.remove(*name)).collect())
+    // `get`, not `remove`: a name listed twice (a rule of the provider's and the same one in
+    // its table) must find its value both times.
+    Ok(names
+        .iter()
+        .map(|name| object.get(*name).cloned())
+        .collect())
 }

@@ -6,7 +6,7 @@ use crate::policy::required_setting;
 use crate::{Algorithm, Policy, PolicyError};
 use serde::Serialize;
 
-use crate::claims::de::claims_deserialize;
+use crate::ClaimsDeserialize;
 use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::identity::non_empty;
 use crate::{Identity, ProviderId, VerifyError, Wallet};
@@ -23,7 +23,7 @@ use crate::{Identity, ProviderId, VerifyError, Wallet};
 /// let id = c.identity().unwrap();
 /// assert_eq!(id.wallets[0].chain.as_deref(), Some("evm"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ClaimsDeserialize)]
 pub struct DynamicClaims {
     /// `iss`: `app.dynamicauth.com/<environment id>` (or `app.dynamic.xyz/…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,6 +57,7 @@ pub struct DynamicClaims {
     pub scope: Option<String>,
     /// `verified_credentials`
     #[serde(default)]
+    #[claims(null_as_default)]
     pub verified_credentials: Vec<DynamicCredential>,
     /// `verified_account`: the most recently signed and verified account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,9 +67,11 @@ pub struct DynamicClaims {
     pub last_verified_credential_id: Option<String>,
     /// `lists`: access lists the user is on.
     #[serde(default)]
+    #[claims(null_as_default)]
     pub lists: Vec<String>,
     /// `missing_fields`
     #[serde(default)]
+    #[claims(null_as_default)]
     pub missing_fields: Vec<serde_json::Value>,
     /// `alias`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,7 +107,7 @@ pub struct DynamicClaims {
 }
 
 /// One entry of Dynamic's `verified_credentials` (or `verified_account`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ClaimsDeserialize)]
 pub struct DynamicCredential {
     /// `id`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -140,45 +143,6 @@ pub struct DynamicCredential {
     #[serde(flatten)]
     pub extra: Extra,
 }
-
-claims_deserialize!(DynamicClaims {
-    "iss" => iss: Option<String>,
-    "aud" => aud: Option<Audience>,
-    "sub" => sub: Option<String>,
-    "sid" => sid: Option<String>,
-    "kid" => kid: Option<String>,
-    "environment_id" => environment_id: Option<String>,
-    "iat" => iat: Option<NumericDate>,
-    "exp" => exp: Option<NumericDate>,
-    "nbf" => nbf: Option<NumericDate>,
-    "scope" => scope: Option<String>,
-    "verified_credentials" => verified_credentials: Vec<DynamicCredential>; null_as_default,
-    "verified_account" => verified_account: Option<DynamicCredential>,
-    "last_verified_credential_id" => last_verified_credential_id: Option<String>,
-    "lists" => lists: Vec<String>; null_as_default,
-    "missing_fields" => missing_fields: Vec<serde_json::Value>; null_as_default,
-    "alias" => alias: Option<String>,
-    "email" => email: Option<String>,
-    "given_name" => given_name: Option<String>,
-    "family_name" => family_name: Option<String>,
-    "first_visit" => first_visit: Option<String>,
-    "new_user" => new_user: Option<bool>,
-    "metadata" => metadata: Option<serde_json::Value>,
-    "verifiedCredentialsHashes" => verified_credentials_hashes: Option<serde_json::Value>,
-});
-
-claims_deserialize!(DynamicCredential {
-    "id" => id: Option<String>,
-    "format" => format: Option<String>,
-    "address" => address: Option<String>,
-    "chain" => chain: Option<String>,
-    "wallet_name" => wallet_name: Option<String>,
-    "wallet_provider" => wallet_provider: Option<String>,
-    "public_identifier" => public_identifier: Option<String>,
-    "email" => email: Option<String>,
-    "oauth_provider" => oauth_provider: Option<String>,
-    "oauth_username" => oauth_username: Option<String>,
-});
 
 impl DynamicClaims {
     /// The granted scopes.

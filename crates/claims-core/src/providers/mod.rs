@@ -5,21 +5,29 @@
 //! [`OidcClaims`]) and a [`Policy::new`](crate::Policy::new).
 
 pub mod dynamic;
+pub mod farcaster;
+pub mod magic;
 pub mod oidc;
 pub mod para;
 pub mod parra;
 pub mod privy;
 pub mod signin;
 pub mod sophon;
+pub mod thirdweb;
+pub mod turnkey;
 pub mod web3auth;
 
 pub use dynamic::{DynamicClaims, DynamicCredential};
+pub use farcaster::FarcasterClaims;
+pub use magic::MagicClaims;
 pub use oidc::OidcClaims;
 pub use para::{ParaClaims, ParaData, ParaWallet};
 pub use parra::{ParraClaims, ParraGrants};
 pub use privy::{PrivyClaims, PrivyLinkedAccount};
 pub use signin::SessionClaims;
 pub use sophon::SophonClaims;
+pub use thirdweb::ThirdwebClaims;
+pub use turnkey::TurnkeyClaims;
 pub use web3auth::{Web3AuthClaims, Web3AuthWallet};
 
 use crate::ProviderId;
@@ -28,8 +36,10 @@ use crate::ProviderId;
 type Recogniser = fn(Option<&str>, Option<&str>) -> Option<String>;
 
 /// Every built-in provider that can be recognised from a token alone, Parra (by `cty`) first.
-const RECOGNISERS: [(ProviderId, Recogniser); 6] = [
+const RECOGNISERS: [(ProviderId, Recogniser); 8] = [
     (ProviderId::PARRA, parra::recognise),
+    (ProviderId::FARCASTER, farcaster::recognise),
+    (ProviderId::THIRDWEB, thirdweb::recognise),
     (ProviderId::SOPHON, sophon::recognise),
     (ProviderId::DYNAMIC, dynamic::recognise),
     (ProviderId::WEB3AUTH, web3auth::recognise),

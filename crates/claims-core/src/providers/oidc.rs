@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::claims::de::claims_deserialize;
+use crate::ClaimsDeserialize;
 use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::policy::required_setting;
 use crate::{Algorithm, Identity, Policy, PolicyError, ProviderId, VerifyError};
@@ -26,13 +26,14 @@ pub const DEFAULT_ALGORITHMS: &[Algorithm] = &[Algorithm::RS256];
 /// assert_eq!(c.identity().unwrap().email.as_deref(), Some("a@example.com"));
 /// assert_eq!(c.extra.get("permissions").unwrap()[0], "read:me");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ClaimsDeserialize)]
 pub struct OidcClaims {
     /// `iss`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
-    /// `sub`
+    /// `sub` (a JSON number, as Farcaster sends, is kept as its decimal text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[claims(string_or_number)]
     pub sub: Option<String>,
     /// `aud`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,16 +54,6 @@ pub struct OidcClaims {
     #[serde(flatten)]
     pub extra: Extra,
 }
-
-claims_deserialize!(OidcClaims {
-    "iss" => iss: Option<String>,
-    "sub" => sub: Option<String>,
-    "aud" => aud: Option<Audience>,
-    "exp" => exp: Option<NumericDate>,
-    "nbf" => nbf: Option<NumericDate>,
-    "iat" => iat: Option<NumericDate>,
-    "jti" => jti: Option<String>,
-});
 
 impl ProviderClaims for OidcClaims {
     crate::claims::registered_fields!();

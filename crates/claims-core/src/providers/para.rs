@@ -6,7 +6,7 @@
 use crate::{Algorithm, Policy};
 use serde::Serialize;
 
-use crate::claims::de::claims_deserialize;
+use crate::ClaimsDeserialize;
 use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::identity::non_empty;
 use crate::{Identity, ProviderId, VerifyError, Wallet};
@@ -21,7 +21,7 @@ use crate::{Identity, ProviderId, VerifyError, Wallet};
 /// assert_eq!(id.user_id, "u1");
 /// assert_eq!(id.wallets[0].public_key, None);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ClaimsDeserialize)]
 pub struct ParaClaims {
     /// `sub` (= `data.userId`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,7 +50,7 @@ pub struct ParaClaims {
 }
 
 /// Para's `data` claim.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ClaimsDeserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ParaData {
     /// `userId`
@@ -58,6 +58,7 @@ pub struct ParaData {
     pub user_id: Option<String>,
     /// `wallets`
     #[serde(default)]
+    #[claims(null_as_default)]
     pub wallets: Vec<ParaWallet>,
     /// `email`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,7 +94,7 @@ pub struct ParaData {
 }
 
 /// One wallet in Para's `data.wallets`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ClaimsDeserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ParaWallet {
     /// `id`
@@ -112,36 +113,6 @@ pub struct ParaWallet {
     #[serde(flatten)]
     pub extra: Extra,
 }
-
-claims_deserialize!(ParaClaims {
-    "sub" => sub: Option<String>,
-    "iss" => iss: Option<String>,
-    "aud" => aud: Option<Audience>,
-    "iat" => iat: Option<NumericDate>,
-    "exp" => exp: Option<NumericDate>,
-    "nbf" => nbf: Option<NumericDate>,
-    "data" => data: ParaData,
-});
-
-claims_deserialize!(ParaData {
-    "userId" => user_id: Option<String>,
-    "wallets" => wallets: Vec<ParaWallet>; null_as_default,
-    "email" => email: Option<String>,
-    "phone" => phone: Option<String>,
-    "telegramUserId" => telegram_user_id: Option<String>,
-    "farcasterUsername" => farcaster_username: Option<String>,
-    "externalWallet" => external_wallet: Option<serde_json::Value>,
-    "authType" => auth_type: Option<String>,
-    "identifier" => identifier: Option<String>,
-    "oAuthMethod" => oauth_method: Option<String>,
-});
-
-claims_deserialize!(ParaWallet {
-    "id" => id: Option<String>,
-    "type" => wallet_type: Option<String>,
-    "address" => address: Option<String>,
-    "publicKey" => public_key: Option<String>,
-});
 
 impl ProviderClaims for ParaClaims {
     fn extra(&self) -> &Extra {

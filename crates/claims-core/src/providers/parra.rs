@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use crate::{Algorithm, Policy, PolicyError};
 
-use crate::claims::de::claims_deserialize;
+use crate::ClaimsDeserialize;
 use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::{Identity, ProviderId, VerifyError};
 
@@ -20,7 +20,7 @@ use crate::{Identity, ProviderId, VerifyError};
 ///   "jti":"key-1-1","grants":{"identity":"user|123"}}"#).unwrap();
 /// assert_eq!(c.identity().unwrap().user_id, "user|123");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ClaimsDeserialize)]
 pub struct ParraClaims {
     /// `iss`: the API key id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,7 +52,7 @@ pub struct ParraClaims {
 }
 
 /// Parra's `grants` claim.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ClaimsDeserialize)]
 pub struct ParraGrants {
     /// `identity`: the user's id in your system, as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,21 +61,6 @@ pub struct ParraGrants {
     #[serde(flatten)]
     pub extra: Extra,
 }
-
-claims_deserialize!(ParraClaims {
-    "iss" => iss: Option<String>,
-    "sub" => sub: Option<String>,
-    "aud" => aud: Option<Audience>,
-    "iat" => iat: Option<NumericDate>,
-    "exp" => exp: Option<NumericDate>,
-    "nbf" => nbf: Option<NumericDate>,
-    "jti" => jti: Option<String>,
-    "grants" => grants: ParraGrants,
-});
-
-claims_deserialize!(ParraGrants {
-    "identity" => identity: Option<String>,
-});
 
 impl ProviderClaims for ParraClaims {
     fn extra(&self) -> &Extra {

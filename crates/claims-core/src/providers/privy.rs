@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::claims::de::claims_deserialize;
+use crate::ClaimsDeserialize;
 use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::identity::non_empty;
 use crate::policy::required_setting;
@@ -31,7 +31,7 @@ pub const IDENTITY_TOKEN_COOKIE: &str = "privy-id-token";
 /// assert_eq!(id.email.as_deref(), Some("a@example.com"));
 /// assert_eq!(id.wallets[0].chain.as_deref(), Some("evm"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ClaimsDeserialize)]
 pub struct PrivyClaims {
     /// `iss`: `privy.io`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,17 +62,6 @@ pub struct PrivyClaims {
     #[serde(flatten)]
     pub extra: Extra,
 }
-
-claims_deserialize!(PrivyClaims {
-    "iss" => iss: Option<String>,
-    "sub" => sub: Option<String>,
-    "aud" => aud: Option<Audience>,
-    "sid" => sid: Option<String>,
-    "iat" => iat: Option<NumericDate>,
-    "exp" => exp: Option<NumericDate>,
-    "nbf" => nbf: Option<NumericDate>,
-    "linked_accounts" => linked_accounts: Option<serde_json::Value>,
-});
 
 /// One entry of an identity token's `linked_accounts`.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::claims::de::claims_deserialize;
+use crate::ClaimsDeserialize;
 use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::policy::required_setting;
 use crate::{Algorithm, Identity, Policy, PolicyError, ProviderId, VerifyError, Wallet};
@@ -26,7 +26,7 @@ pub const ALGORITHMS: &[Algorithm] = &[Algorithm::ES256, Algorithm::EdDSA];
 /// assert_eq!(id.user_id, "eip155:1:0xAb5801a7D398351b8bE11C439e05C5B3259aeC9B");
 /// assert_eq!(id.wallets[0].chain.as_deref(), Some("evm"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ClaimsDeserialize)]
 pub struct SessionClaims {
     /// `iss`: the configured issuer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,18 +59,6 @@ pub struct SessionClaims {
     #[serde(flatten)]
     pub extra: Extra,
 }
-
-claims_deserialize!(SessionClaims {
-    "iss" => iss: Option<String>,
-    "sub" => sub: Option<String>,
-    "aud" => aud: Option<Audience>,
-    "sid" => sid: Option<String>,
-    "iat" => iat: Option<NumericDate>,
-    "exp" => exp: Option<NumericDate>,
-    "nbf" => nbf: Option<NumericDate>,
-    "address" => address: Option<String>,
-    "chain" => chain: Option<String>,
-});
 
 impl ProviderClaims for SessionClaims {
     crate::claims::registered_fields!();

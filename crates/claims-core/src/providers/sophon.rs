@@ -6,7 +6,7 @@ use crate::policy::required_setting;
 use crate::{Algorithm, Policy, PolicyError};
 use serde::Serialize;
 
-use crate::claims::de::claims_deserialize;
+use crate::ClaimsDeserialize;
 use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::{Identity, ProviderId, VerifyError, Wallet};
 
@@ -19,7 +19,7 @@ use crate::{Identity, ProviderId, VerifyError, Wallet};
 /// assert!(c.has_scope("email"));
 /// assert_eq!(c.identity().unwrap().user_id, "u-1");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ClaimsDeserialize)]
 pub struct SophonClaims {
     /// `iss`: `https://auth.sophon.xyz`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,21 +61,6 @@ pub struct SophonClaims {
     #[serde(flatten)]
     pub extra: Extra,
 }
-
-claims_deserialize!(SophonClaims {
-    "iss" => iss: Option<String>,
-    "aud" => aud: Option<Audience>,
-    "sub" => sub: Option<String>,
-    "userId" => user_id: Option<String>,
-    "iat" => iat: Option<NumericDate>,
-    "exp" => exp: Option<NumericDate>,
-    "nbf" => nbf: Option<NumericDate>,
-    "scope" => scope: Option<String>,
-    "sid" => sid: Option<String>,
-    "typ" => typ: Option<String>,
-    "jti" => jti: Option<String>,
-    "c" => c: Option<serde_json::Value>,
-});
 
 impl SophonClaims {
     /// The granted scopes.

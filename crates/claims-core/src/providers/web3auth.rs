@@ -7,7 +7,7 @@ use crate::policy::required_setting;
 use crate::{Algorithm, Policy, PolicyError};
 use serde::Serialize;
 
-use crate::claims::de::claims_deserialize;
+use crate::ClaimsDeserialize;
 use crate::claims::{Audience, Extra, NumericDate, ProviderClaims};
 use crate::identity::non_empty;
 use crate::{Identity, ProviderId, VerifyError, Wallet};
@@ -22,7 +22,7 @@ use crate::{Identity, ProviderId, VerifyError, Wallet};
 ///   "wallets":[{"public_key":"02ab","type":"web3auth_app_key","curve":"secp256k1"}]}"#).unwrap();
 /// assert_eq!(c.identity().unwrap().user_id, "v@x.io");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ClaimsDeserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Web3AuthClaims {
     /// `iss`: `https://api-auth.web3auth.io`, `https://authjs.web3auth.io`, …
@@ -78,6 +78,7 @@ pub struct Web3AuthClaims {
     pub profile_image: Option<String>,
     /// `wallets`
     #[serde(default)]
+    #[claims(null_as_default)]
     pub wallets: Vec<Web3AuthWallet>,
     /// Members not modelled above.
     #[serde(flatten)]
@@ -85,7 +86,7 @@ pub struct Web3AuthClaims {
 }
 
 /// One entry of Web3Auth's `wallets`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ClaimsDeserialize)]
 pub struct Web3AuthWallet {
     /// `public_key` (social logins; hex, compressed secp256k1 or ed25519).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,34 +104,6 @@ pub struct Web3AuthWallet {
     #[serde(flatten)]
     pub extra: Extra,
 }
-
-claims_deserialize!(Web3AuthClaims {
-    "iss" => iss: Option<String>,
-    "aud" => aud: Option<Audience>,
-    "sub" => sub: Option<String>,
-    "iat" => iat: Option<NumericDate>,
-    "exp" => exp: Option<NumericDate>,
-    "nbf" => nbf: Option<NumericDate>,
-    "userId" => user_id: Option<String>,
-    "verifierId" => verifier_id: Option<String>,
-    "verifier" => verifier: Option<String>,
-    "aggregateVerifier" => aggregate_verifier: Option<String>,
-    "authConnection" => auth_connection: Option<String>,
-    "authConnectionId" => auth_connection_id: Option<String>,
-    "groupedAuthConnectionId" => grouped_auth_connection_id: Option<String>,
-    "nonce" => nonce: Option<String>,
-    "email" => email: Option<String>,
-    "name" => name: Option<String>,
-    "profileImage" => profile_image: Option<String>,
-    "wallets" => wallets: Vec<Web3AuthWallet>; null_as_default,
-});
-
-claims_deserialize!(Web3AuthWallet {
-    "public_key" => public_key: Option<String>,
-    "address" => address: Option<String>,
-    "type" => wallet_type: Option<String>,
-    "curve" => curve: Option<String>,
-});
 
 impl ProviderClaims for Web3AuthClaims {
     fn extra(&self) -> &Extra {
