@@ -94,3 +94,74 @@ fn no_provider_is_an_error() {
         "config: no provider configured (add [para], [parra], [sophon], [dynamic], [web3auth], [privy], [signin], [magic], [thirdweb], [turnkey], [farcaster] or [[oidc]])"
     );
 }
+
+/// The tables of the providers whose tokens are not plain JWTs: every bad value is one line
+/// naming the key.
+#[test]
+fn token_provider_tables_name_the_bad_key() {
+    let cases = [
+        (
+            "[magic]\nclient_id = \"\"\n",
+            "magic.client_id",
+            "magic.client_id must not be empty",
+        ),
+        (
+            "[magic]\nclient_id = \"did:magic:x\"\nextra_issuers = [\"did:ethr:0x1\"]\n",
+            "magic.extra_issuers",
+            "a Magic token's iss is the user's own did:ethr: it is not configured",
+        ),
+        (
+            "[thirdweb]\nadmin_address = \"0x12\"\ndomain = \"example.com\"\n",
+            "thirdweb.admin_address",
+            "\"0x12\" is not an address (0x and 40 hex digits)",
+        ),
+        (
+            "[thirdweb]\nadmin_address = \"0x5B38Da6a701c568545dCfcB03FcB875f56beddC4\"\ndomain = \"\"\n",
+            "thirdweb.domain",
+            "thirdweb.domain must not be empty",
+        ),
+        (
+            "[turnkey]\norganization_ids = []\n",
+            "turnkey.organization_ids",
+            "must list your organization ids (non-empty strings): Turnkey tokens have no audience",
+        ),
+        (
+            "[turnkey]\norganization_ids = [\"o\"]\nnotarizer_public_key = \"04zz\"\n",
+            "turnkey.notarizer_public_key",
+            "not an uncompressed P-256 public key in hex (04 and 128 hex digits)",
+        ),
+        (
+            "[turnkey]\norganization_ids = [\"o\"]\nsession_types = [\"\"]\n",
+            "turnkey.session_types",
+            "must not contain \"\"",
+        ),
+        (
+            "[turnkey]\norganization_ids = [\"o\"]\nalgorithms = [\"RS256\"]\n",
+            "turnkey.algorithms",
+            "\"RS256\" is not ES256",
+        ),
+        (
+            "[farcaster]\ndomain = \"https://app.example.com\"\n",
+            "farcaster.domain",
+            "\"https://app.example.com\" is not a bare domain (no scheme, no path)",
+        ),
+        (
+            "[farcaster]\ndomain = \"app.example.com\"\nissuer = \"\"\n",
+            "farcaster.issuer",
+            "must not be empty",
+        ),
+        (
+            "[magic]\nclient_id = \"did:magic:x\"\nrequired_claims = [\"\"]\n",
+            "magic.required_claims",
+            "\"\" is not a claim name",
+        ),
+    ];
+    for (toml, field, message) in cases {
+        let e = err(toml);
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            (field, message),
+            "{toml}"
+        );
+    }
+}
