@@ -95,12 +95,6 @@ impl Policy {
         key: &(impl SignatureKey + ?Sized),
         now: i64,
     ) -> Result<Verified<C>, VerifyError> {
-        if TypeId::of::<C>() != self.claims.id {
-            return Err(VerifyError::ProviderMismatch {
-                policy: self.claims.name,
-                claims: std::any::type_name::<C>(),
-            });
-        }
         if !self.allows(alg) {
             return Err(VerifyError::AlgorithmNotAllowed(alg));
         }

@@ -90,8 +90,11 @@ pub struct TurnkeySignature {
 impl TurnkeySignature {
     /// The scheme with a notarizer key (uncompressed P-256, hex).
     pub fn new(notarizer_public_key_hex: &str) -> Result<Self, PolicyError> {
-        let bytes = decode_hex(notarizer_public_key_hex)
-            .ok_or(PolicyError::Empty("a P-256 public key (hex, uncompressed)"))?;
+        let digits = notarizer_public_key_hex
+            .strip_prefix("0x")
+            .unwrap_or(notarizer_public_key_hex);
+        let bytes = hex::decode(digits)
+            .map_err(|_| PolicyError::Empty("a P-256 public key (hex, uncompressed)"))?;
         VerifyingKey::ec_from_bytes(EcCurve::P256, &bytes)
             .map(|key| TurnkeySignature { key })
             .map_err(|_| PolicyError::Empty("a P-256 public key (hex, uncompressed)"))
@@ -106,17 +109,6 @@ impl SignatureScheme for TurnkeySignature {
         self.key
             .verify_signature(Algorithm::ES256, once.as_ref(), token.signature())
     }
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    let text = text.strip_prefix("0x").unwrap_or(text);
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 impl Policy {
