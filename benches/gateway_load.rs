@@ -12,8 +12,8 @@
 //!   (Privy and Dynamic, both over a JWKS server in this process; the token is Privy's); the
 //!   verified-token cache is on (the default), so after the first request every check is a
 //!   cache hit (the report ends with the service's hit and miss counts);
-//! - nginx from the README's configuration (`tests/gateway_configs/nginx.conf`, one worker): its
-//!   `/public/` location is the no-auth path, `/` the `auth_request` path;
+//! - nginx from the configuration of `docs/gateway.md` (`tests/gateway_configs/nginx.conf`, one
+//!   worker): its `/public/` location is the no-auth path, `/` the `auth_request` path;
 //! - the upstream: a second nginx (one worker) answering `200 upstream` to everything;
 //! - `wrk` (one thread, `--connections` keep-alive connections), 2 s of warm-up on each path:
 //!   **no auth** and **auth_request** (every request with `Authorization: Bearer <token>`),

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --example server                                # built-in development issuer, 127.0.0.1:3000
-//! cargo run --example server -- --config auth.toml          # your providers (see the README)
+//! cargo run --example server -- --config auth.toml          # your providers (see docs/configuration.md)
 //! cargo run --example server -- --listen 0.0.0.0:8080
 //! ```
 //!

@@ -1,8 +1,8 @@
 //! Real proxies in front of `wallet-auth serve`: nginx (`auth_request`) and Caddy
 //! (`forward_auth`), each started by the test on loopback from a configuration written to a temp
-//! dir (the ones in the README's "Gateway mode"), in front of an upstream that records the headers
-//! it receives. Under `CI=true` a missing proxy is a failure; elsewhere the test says so and
-//! skips that proxy.
+//! dir (the ones in `docs/gateway.md`, "Gateway mode"), in front of an upstream that records the
+//! headers it receives. Under `CI=true` a missing proxy is a failure; elsewhere the test says so
+//! and skips that proxy.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -232,11 +232,14 @@ async fn key_set_down_before_the_first_fetch_is_503_with_retry_after() {
 }
 
 #[test]
-fn the_readme_shows_these_configurations_as_they_are() {
-    let readme = include_str!("../README.md");
+fn the_gateway_docs_show_these_configurations_as_they_are() {
+    let doc = include_str!("../docs/gateway.md");
     assert!(
-        readme.contains(NGINX_CONF),
-        "README's nginx configuration differs"
+        doc.contains(NGINX_CONF),
+        "docs/gateway.md's nginx configuration differs"
     );
-    assert!(readme.contains(CADDYFILE), "README's Caddyfile differs");
+    assert!(
+        doc.contains(CADDYFILE),
+        "docs/gateway.md's Caddyfile differs"
+    );
 }

@@ -1,5 +1,5 @@
 //! **Development only.** Well-known wallet keys that sign Sign-In with Ethereum and Sign In With
-//! Solana messages, so that `wallet-auth dev-siwe` / `dev-siws` and the README's curl lines can
+//! Solana messages, so that `wallet-auth dev-siwe` / `dev-siws` and the curl lines of `docs/signin.md` can
 //! sign in without a wallet.
 //!
 //! Both keys are fixed and published here: anyone can sign as these accounts. Never fund them,

@@ -1,5 +1,5 @@
 //! Real proxies started from a configuration written to a temp dir: nginx and Caddy (the
-//! README's configurations), each a child process killed on drop.
+//! configurations of `docs/gateway.md`), each a child process killed on drop.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -9,10 +9,10 @@ use test_support::temp_dir;
 
 use super::client;
 
-/// The nginx configuration of the README, with `{dir}`, `{port}`, `{auth}` and `{upstream}`
+/// The nginx configuration of `docs/gateway.md`, with `{dir}`, `{port}`, `{auth}` and `{upstream}`
 /// filled in.
 pub const NGINX_CONF: &str = include_str!("../gateway_configs/nginx.conf");
-/// The Caddyfile of the README.
+/// The Caddyfile of `docs/gateway.md`.
 pub const CADDYFILE: &str = include_str!("../gateway_configs/Caddyfile");
 
 /// A free loopback port (bound, then released for the proxy).
@@ -111,7 +111,7 @@ pub async fn start_proxy(
     Some(proxy)
 }
 
-/// nginx from the README's configuration.
+/// nginx from the configuration of `docs/gateway.md`.
 pub async fn nginx(auth: &str, upstream: &str) -> Option<Proxy> {
     nginx_from(NGINX_CONF, auth, upstream).await
 }
@@ -138,7 +138,7 @@ pub async fn nginx_from(template: &str, auth: &str, upstream: &str) -> Option<Pr
     .await
 }
 
-/// Caddy from the README's Caddyfile.
+/// Caddy from the Caddyfile of `docs/gateway.md`.
 pub async fn caddy(auth: &str, upstream: &str) -> Option<Proxy> {
     start_proxy(
         "caddy",

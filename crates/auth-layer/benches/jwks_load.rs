@@ -1,7 +1,7 @@
 //! JWKS load: how many fetches the provider sees when tokens name keys the cache does not have.
 //!
 //! ```sh
-//! cargo bench -p auth-layer --bench jwks_load
+//! cargo bench -p wallet-auth-layer --bench jwks_load
 //! ```
 //!
 //! A real JWKS server on 127.0.0.1 counts the fetches it answers. After the start-up fetch:

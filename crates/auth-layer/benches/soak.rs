@@ -2,8 +2,8 @@
 //! must stay flat and every request must succeed.
 //!
 //! ```sh
-//! cargo bench -p auth-layer --bench soak -- --connections 64 --seconds 60
-//! cargo bench -p auth-layer --bench soak -- --no-upkeep     # the same without the upkeep timer
+//! cargo bench -p wallet-auth-layer --bench soak -- --connections 64 --seconds 60
+//! cargo bench -p wallet-auth-layer --bench soak -- --no-upkeep     # the same without the upkeep timer
 //! ```
 //!
 //! Two processes, all traffic on 127.0.0.1:

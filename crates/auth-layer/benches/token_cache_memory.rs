@@ -1,7 +1,7 @@
 //! Resident memory of 100,000 cached tokens (Linux: reads `VmRSS` from `/proc/self/status`).
 //!
 //! ```sh
-//! cargo bench -p auth-layer --bench token_cache_memory
+//! cargo bench -p wallet-auth-layer --bench token_cache_memory
 //! ```
 //!
 //! For each of three realistic token shapes (Para, Web3Auth, Dynamic), each token distinct per

@@ -7,7 +7,7 @@
 //! `TURNKEY` against aws-lc-rs's P-256 verification of SHA-256 of the signing input.
 //!
 //! ```sh
-//! cargo bench -p auth-layer --bench verify -- --warm-up-time 1 --measurement-time 3
+//! cargo bench -p wallet-auth-layer --bench verify -- --warm-up-time 1 --measurement-time 3
 //! ```
 //!
 //! Both sides do the same work on the same token: `jsonwebtoken::decode` into the provider's

@@ -38,7 +38,7 @@
 //!   from your own router) spawn nothing — `upkeep_timeout` has no effect there. Call
 //!   `run_upkeep` on a timer, for example with [`spawn_upkeep`] every [`UPKEEP_INTERVAL`], as the
 //!   example server does. Relying on scrapes alone is not enough: when the scraper stops, memory
-//!   grows (measured: about 21 bytes per request; the README's "Soak" section has the figures).
+//!   grows (measured: about 21 bytes per request; the "Soak" section of `docs/performance.md` has the figures).
 //!
 //! Other recorders: check how they hold histograms between exports.
 //!

@@ -36,8 +36,8 @@ use crate::error::AuthError;
 ///
 /// Size the capacity by memory: an entry costs about 2.1 KB (Para) to 3.8 KB (Dynamic) of resident
 /// memory with realistic tokens — about 390 bytes of moka bookkeeping plus the typed claims and
-/// identity a hit hands out (`cargo bench -p auth-layer --bench token_cache_memory`). 10,000 entries
-/// are therefore roughly 20–40 MB.
+/// identity a hit hands out (`cargo bench -p wallet-auth-layer --bench token_cache_memory`).
+/// 10,000 entries are therefore roughly 20–40 MB.
 pub const DEFAULT_TOKEN_CACHE_CAPACITY: u64 = 10_000;
 
 /// Valid range of the verified-token cache's capacity: 0 (off) to 1,000,000 tokens (about 2 to

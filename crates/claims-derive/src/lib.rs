@@ -1,12 +1,14 @@
 //! `#[derive(ClaimsDeserialize)]`: a one-pass `serde::Deserialize` for a claims struct of
-//! [claims-core](../claims_core/index.html), re-exported there as `claims_core::ClaimsDeserialize`.
+//! [`claims_core`](https://docs.rs/wallet-auth-claims) (package `wallet-auth-claims`), re-exported
+//! there as `claims_core::ClaimsDeserialize`.
 //!
 //! The struct is declared once, with the same `#[serde(...)]` attributes its `Serialize` derive
 //! reads; the generated visitor reads each known member straight into its field, refuses a
 //! repeated known member (`duplicate field`), and puts every other member into the field marked
 //! `#[serde(flatten)]` (a `claims_core::Extra`), without serde's buffering of flattened structs.
-//! The generated code names claims-core's items by the absolute path `::claims_core::…`, so the
-//! crate using the derive must depend on claims-core (under that name).
+//! The generated code names `claims_core`'s items by the absolute path `::claims_core::…`, so the
+//! crate using the derive must depend on `wallet-auth-claims` without renaming it (its library
+//! name is `claims_core`).
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;

@@ -3,7 +3,7 @@
 //! signature; then a SIWS sign-in (parse + Ed25519). After the runs, the ratio is printed.
 //!
 //! ```sh
-//! cargo bench -p signin-core --bench siwe_verify -- --warm-up-time 1 --measurement-time 5
+//! cargo bench -p wallet-auth-signin --bench siwe_verify -- --warm-up-time 1 --measurement-time 5
 //! ```
 #![allow(
     clippy::unwrap_used,

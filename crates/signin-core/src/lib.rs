@@ -12,7 +12,8 @@
 //!
 //! [`contract_signature`] builds and reads the chain calls that check contract wallets'
 //! signatures (EIP-1271, ERC-6492); making them, and nonces (issued, unexpired, consumed once
-//! after the signature holds), need I/O and state: they live in `auth-layer`.
+//! after the signature holds), need I/O and state: they live in `auth_layer` (package
+//! `wallet-auth-layer`).
 
 pub mod binding_rules;
 pub mod contract_signature;

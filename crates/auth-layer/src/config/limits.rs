@@ -1,5 +1,5 @@
 //! The valid range of every numeric key, in one table: the start-up check, the error messages
-//! and the README's configuration table all read it.
+//! and the configuration table of `docs/configuration.md` all read it.
 
 use std::ops::RangeInclusive;
 use std::time::Duration;
@@ -71,7 +71,7 @@ const MAX_BYTES: RangeInclusive<u64> =
     *MAX_TOKEN_BYTES_RANGE.start() as u64..=*MAX_TOKEN_BYTES_RANGE.end() as u64;
 
 /// Every numeric key of the format, with its valid range: the one table the start-up check,
-/// the error messages and the README's configuration table use.
+/// the error messages and the table in `docs/configuration.md` use.
 pub const NUMERIC_KEYS: &[NumericKey] = &[
     secs("jwks.ttl_secs", DEFAULT_MIN_TTL..=DEFAULT_MAX_TTL, |c| {
         Some(c.jwks.ttl_secs)
