@@ -4,11 +4,16 @@
 //! visible ASCII and space (so CR, LF, NUL, DEL and every non-ASCII byte) are percent-encoded,
 //! as is `%` itself, so the value cannot end a header or start another; a value longer than
 //! `[serve] max_header_bytes` after that refuses the request: it is never truncated.
+//!
+//! The headers are built once per verification and kept with it
+//! ([`Authenticated::derived`]): a token the verified-token cache answers again gets the same
+//! headers without encoding anything again.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use auth_layer::config::{ConfigError, ServeConfig};
-use auth_layer::{AuthError, Authenticated};
+use auth_layer::{AuthError, Authenticated, DerivedKey};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -29,6 +34,8 @@ pub struct IdentityHeaders {
     wallets: HeaderName,
     claims: Option<HeaderName>,
     max_bytes: usize,
+    /// Whose headers are kept with each verification (these names, this limit).
+    kept: Arc<DerivedKey>,
 }
 
 impl IdentityHeaders {
@@ -57,6 +64,7 @@ impl IdentityHeaders {
                 None
             },
             max_bytes: c.max_header_bytes,
+            kept: Arc::new(DerivedKey::new()),
         })
     }
 
@@ -74,6 +82,13 @@ impl IdentityHeaders {
     ///
     /// A value longer than the limit (`the token's claims are invalid`, 401).
     pub fn for_identity(&self, auth: &Authenticated) -> Result<HeaderMap, AuthError> {
+        auth.derived(&self.kept, |auth| self.build(auth))
+            .into_owned()
+            .map_err(|name| too_long(&name))
+    }
+
+    /// The headers for `auth`, or the name of the first one too long to send.
+    fn build(&self, auth: &Authenticated) -> Result<HeaderMap, HeaderName> {
         let id = auth.identity();
         let mut headers = HeaderMap::with_capacity(5);
         self.insert(&mut headers, &self.provider, id.provider.as_str())?;
@@ -109,16 +124,16 @@ impl IdentityHeaders {
         headers: &mut HeaderMap,
         name: &HeaderName,
         value: &str,
-    ) -> Result<(), AuthError> {
+    ) -> Result<(), HeaderName> {
         let safe: Cow<'_, str> = utf8_percent_encode(value, NOT_VISIBLE).into();
         if safe.len() > self.max_bytes {
-            return Err(too_long(name));
+            return Err(name.clone());
         }
         let value = match safe {
             Cow::Borrowed(value) => HeaderValue::from_str(value),
             Cow::Owned(value) => HeaderValue::try_from(value),
         }
-        .map_err(|_| too_long(name))?;
+        .map_err(|_| name.clone())?;
         headers.insert(name.clone(), value);
         Ok(())
     }

@@ -36,7 +36,7 @@ use auth_layer::token_source::find_token;
 use auth_layer::{AuthConfig, AuthError, Authenticated, Rejection, TokenSource, Verifier};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -218,8 +218,9 @@ pub(crate) fn bad_query() -> Response {
     (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
 }
 
-async fn check(State(gateway): State<Gateway>, uri: Uri, headers: HeaderMap) -> Response {
-    gateway.answer(&uri, &headers).await
+/// The forwarded request is taken whole (not its headers and URI as copies).
+async fn check(State(gateway): State<Gateway>, request: Request) -> Response {
+    gateway.answer(request.uri(), request.headers()).await
 }
 
 async fn ready(State(gateway): State<Gateway>) -> (StatusCode, &'static str) {

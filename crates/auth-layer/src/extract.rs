@@ -139,7 +139,8 @@ impl<T: ProviderClaims, S: Send + Sync> OptionalFromRequestParts<S> for Claims<T
     }
 }
 
-/// The provider-neutral identity of the verified token (derefs to [`claims_core::Identity`]).
+/// The provider-neutral identity of the verified token (derefs to [`claims_core::Identity`]),
+/// derived from its claims when the handler asks for it.
 ///
 /// ```no_run
 /// use auth_layer::Identity;
@@ -148,12 +149,12 @@ impl<T: ProviderClaims, S: Send + Sync> OptionalFromRequestParts<S> for Claims<T
 /// }
 /// ```
 #[derive(Debug, Clone)]
-pub struct Identity(pub Authenticated);
+pub struct Identity(pub claims_core::Identity);
 
 impl Deref for Identity {
     type Target = claims_core::Identity;
     fn deref(&self) -> &claims_core::Identity {
-        self.0.identity()
+        &self.0
     }
 }
 
@@ -161,8 +162,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Identity {
     type Rejection = ExtractRejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         authenticated(parts)?
-            .cloned()
-            .map(Identity)
+            .map(|auth| Identity(auth.identity().into_owned()))
             .ok_or(ExtractRejection::NotAuthenticated)
     }
 }
@@ -170,7 +170,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Identity {
 impl<S: Send + Sync> OptionalFromRequestParts<S> for Identity {
     type Rejection = ExtractRejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(authenticated(parts)?.cloned().map(Identity))
+        Ok(authenticated(parts)?.map(|auth| Identity(auth.identity().into_owned())))
     }
 }
 

@@ -53,7 +53,7 @@ pub mod token_cache;
 pub mod token_source;
 pub mod verifier;
 
-pub use authenticated::{AuthLayerPresent, Authenticated};
+pub use authenticated::{AuthLayerPresent, Authenticated, DerivedKey};
 pub use config::{AuthConfig, ConfigError};
 pub use error::{AuthError, RejectionClass};
 #[cfg(feature = "axum")]

@@ -12,8 +12,8 @@
 //!   100,000 entries small.
 //! - **`exp` and `nbf` are checked again on every hit**, with the provider's leeway, giving the
 //!   same [`claims_core::VerifyError::Expired`] / [`claims_core::VerifyError::NotYetValid`] as a
-//!   cold verification; each
-//!   entry also leaves the cache on its own at `exp` + leeway (moka per-entry expiry).
+//!   cold verification; an entry found expired is dropped then, and
+//!   [`TokenCache::run_pending_tasks`] (run at every metrics scrape) drops every expired entry.
 //! - **Key retirement**: an entry verified with a JWKS key keeps that key's
 //!   `Arc<JwksKey>`. When a later fetch of the provider's JWKS no longer contains the key
 //!   (rotation or revocation), [`JwksKey::is_retired`] turns true and every entry verified
@@ -21,9 +21,12 @@
 //!   against the current key set (and refused when its key is gone).
 //! - Only accepted tokens are cached (never refusals), and only tokens of at most
 //!   [`MAX_CACHED_TOKEN_BYTES`].
+//!
+//! The cache is a [`quick_cache`] (S3-FIFO eviction, sharded): about 25 bytes of bookkeeping per
+//! entry besides the 32-byte key and the entry itself, where moka's per-entry expiry costs about
+//! 340 (`cargo bench -p wallet-auth-layer --bench token_cache_memory` measures both).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use aws_lc_rs::digest;
 use claims_core::ProviderId;
@@ -34,14 +37,14 @@ use crate::error::AuthError;
 
 /// The default number of cached tokens.
 ///
-/// Size the capacity by memory: an entry costs about 2.1 KB (Para) to 3.8 KB (Dynamic) of resident
-/// memory with realistic tokens — about 390 bytes of moka bookkeeping plus the typed claims and
-/// identity a hit hands out (`cargo bench -p wallet-auth-layer --bench token_cache_memory`).
-/// 10,000 entries are therefore roughly 20–40 MB.
+/// Size the capacity by memory: an entry costs about 1.2 KB (Para) to 2.5 KB (Dynamic) of resident
+/// memory with realistic tokens — the typed claims a hit hands out, and about 100 bytes of key
+/// and bookkeeping (`cargo bench -p wallet-auth-layer --bench token_cache_memory`). 10,000
+/// entries are therefore roughly 12–25 MB.
 pub const DEFAULT_TOKEN_CACHE_CAPACITY: u64 = 10_000;
 
-/// Valid range of the verified-token cache's capacity: 0 (off) to 1,000,000 tokens (about 2 to
-/// 4 KiB each, see [`DEFAULT_TOKEN_CACHE_CAPACITY`]).
+/// Valid range of the verified-token cache's capacity: 0 (off) to 1,000,000 tokens (about 1 to
+/// 2.5 KiB each, see [`DEFAULT_TOKEN_CACHE_CAPACITY`]).
 pub const TOKEN_CACHE_CAPACITY_RANGE: std::ops::RangeInclusive<u64> = 0..=1_000_000;
 
 /// Tokens longer than this (in bytes) are verified every time and never cached.
@@ -73,22 +76,11 @@ struct Entry {
     leeway: u64,
 }
 
-/// Removes each entry at its token's `exp` + leeway.
-struct ExpireAtExp;
-
-impl moka::Expiry<TokenDigest, Entry> for ExpireAtExp {
-    fn expire_after_create(
-        &self,
-        _key: &TokenDigest,
-        value: &Entry,
-        _created_at: Instant,
-    ) -> Option<Duration> {
-        let leeway = i64::try_from(value.leeway).unwrap_or(i64::MAX);
-        let until = value
-            .exp
-            .saturating_add(leeway)
-            .saturating_sub(claims_core::now());
-        Some(Duration::from_secs(u64::try_from(until).unwrap_or(0)))
+impl Entry {
+    /// True when the token has expired as of `now` (`exp` + leeway is past).
+    fn expired(&self, now: i64) -> bool {
+        let leeway = i64::try_from(self.leeway).unwrap_or(i64::MAX);
+        self.exp.saturating_add(leeway) < now
     }
 }
 
@@ -110,42 +102,41 @@ pub(crate) enum Lookup {
 /// A bounded cache of verified tokens. Cheap to clone (shared).
 #[derive(Clone)]
 pub struct TokenCache {
-    cache: moka::sync::Cache<TokenDigest, Entry>,
+    cache: Arc<quick_cache::sync::Cache<TokenDigest, Entry>>,
 }
 
 impl std::fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenCache")
-            .field("entries", &self.cache.entry_count())
-            .field("capacity", &self.cache.policy().max_capacity())
+            .field("entries", &self.cache.len())
+            .field("capacity", &self.cache.capacity())
             .finish()
     }
 }
 
 impl TokenCache {
-    /// A cache of at most `capacity` tokens.
+    /// A cache of at most `capacity` tokens (0 is taken as 1).
     pub fn new(capacity: u64) -> Self {
+        let capacity = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
         TokenCache {
-            cache: moka::sync::Cache::builder()
-                .max_capacity(capacity)
-                .expire_after(ExpireAtExp)
-                .build(),
+            cache: Arc::new(quick_cache::sync::Cache::new(capacity)),
         }
     }
 
-    /// The number of cached tokens (approximate: moka applies writes in batches).
+    /// The number of cached tokens (expired ones included until they are dropped).
     pub fn entry_count(&self) -> u64 {
-        self.cache.entry_count()
+        u64::try_from(self.cache.len()).unwrap_or(u64::MAX)
     }
 
-    /// Apply pending inserts, evictions and expirations now (tests and measurements).
+    /// Drop every expired token now (the metrics scrape runs this; so can a timer).
     pub fn run_pending_tasks(&self) {
-        self.cache.run_pending_tasks();
+        let now = claims_core::now();
+        self.cache.retain(|_, entry| !entry.expired(now));
     }
 
     /// Drop every cached token.
     pub fn clear(&self) {
-        self.cache.invalidate_all();
+        self.cache.clear();
     }
 
     /// Look `token` up as of `now`.
@@ -159,8 +150,12 @@ impl TokenCache {
         };
         if entry.key.as_ref().is_some_and(|k| k.is_retired()) {
             // The key left the provider's set: forget every use of it, verify from scratch.
-            self.cache.invalidate(&digest);
+            self.cache.remove(&digest);
             return Lookup::Miss(Some(digest));
+        }
+        if entry.expired(now) {
+            // Answered below as a full verification would; nothing will use the entry again.
+            self.cache.remove(&digest);
         }
         Lookup::Hit {
             provider: entry.auth.provider().clone(),

@@ -22,6 +22,7 @@ use crate::authenticated::Authenticated;
 use crate::config::ConfigError;
 use crate::error::AuthError;
 use crate::key_source::KeySource;
+use crate::metrics::Recording;
 use crate::provider::{ProviderEntry, Revocations};
 use crate::routing::ProviderSet;
 use crate::token_cache::{
@@ -64,6 +65,8 @@ struct Inner {
     tokens: Option<TokenCache>,
     /// The providers whose valid tokens may be revoked (usually none: no cost per request).
     revocations: Vec<(ProviderId, Arc<dyn Revocations>)>,
+    /// The metric handles of the hot path.
+    recording: Recording,
 }
 
 /// Valid range of [`VerifierBuilder::max_token_bytes`]: 256 bytes to 64 KiB.
@@ -152,9 +155,11 @@ impl VerifierBuilder {
             .iter()
             .filter_map(|e| Some((e.policy.provider().clone(), e.revocations.clone()?)))
             .collect();
+        let recording = Recording::new(self.entries.iter().map(|e| e.policy.provider().clone()));
         Ok(Verifier {
             inner: Arc::new(Inner {
                 revocations,
+                recording,
                 providers: ProviderSet::new(self.entries)?,
                 max_token_bytes,
                 jwks: self.jwks,
@@ -300,13 +305,13 @@ impl Verifier {
             },
             miss => miss,
         };
+        let recording = &self.inner.recording;
         match &found {
             Lookup::Hit { provider, result } => {
-                crate::metrics::cache_hit(started);
                 let outcome = result.as_ref().map(|_| ()).map_err(AuthError::reason);
-                crate::metrics::verification(provider, outcome);
+                recording.cache_hit(provider, started, outcome);
             }
-            Lookup::Miss(_) => crate::metrics::cache_miss(),
+            Lookup::Miss(_) => recording.cache_miss(),
         }
         found
     }
@@ -330,20 +335,22 @@ impl Verifier {
             .verify_inner(token, now, digest, &mut provider, &span)
             .instrument(span.clone())
             .await;
-        crate::metrics::full_verification(started);
         let provider = provider.unwrap_or(ProviderId::from_static("unknown"));
-        match &result {
+        let outcome = match &result {
             Ok(_) => {
                 span.record("outcome", "accepted");
-                crate::metrics::verification(&provider, Ok(()));
+                Ok(())
             }
             Err(e) => {
                 span.record("outcome", "refused");
                 span.record("reason", e.reason());
                 tracing::debug!(parent: &span, reason = e.reason(), error = %e, "token refused");
-                crate::metrics::verification(&provider, Err(e.reason()));
+                Err(e.reason())
             }
-        }
+        };
+        self.inner
+            .recording
+            .full_verification(&provider, started, outcome);
         result
     }
 

@@ -179,7 +179,17 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     });
     let build = members.iter().zip(&slots).map(|(m, slot)| {
         let ident = m.ident;
-        quote! { #ident: ::core::option::Option::unwrap_or_default(#slot), }
+        if is_vec(m.ty) {
+            // Read one element at a time, a `Vec` has grown to 4 or more: drop the spare
+            // capacity, since verified claims may stay cached for their whole lifetime.
+            quote! { #ident: {
+                let mut __v = ::core::option::Option::unwrap_or_default(#slot);
+                __v.shrink_to_fit();
+                __v
+            }, }
+        } else {
+            quote! { #ident: ::core::option::Option::unwrap_or_default(#slot), }
+        }
     });
 
     Ok(quote! {
@@ -234,6 +244,12 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             }
         }
     })
+}
+
+/// True when `ty` is written `Vec<…>` (or a path ending in `Vec`).
+fn is_vec(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none()
+        && p.path.segments.last().is_some_and(|s| s.ident == "Vec"))
 }
 
 /// The expression reading one member's value from `__map` (spanned at the field's type, so a
@@ -305,6 +321,7 @@ mod tests {
         assert!(out.contains("StringOrNumber (\"sub\")"), "{out}");
         assert!(out.contains("rest : __extra"), "{out}");
         assert!(out.contains("unwrap_or_default"), "{out}");
+        assert!(out.contains("__v . shrink_to_fit ()"), "{out}");
     }
 
     #[test]

@@ -64,6 +64,7 @@ pub struct AnyClaims {
 trait ErasedClaims: Any + Send + Sync + std::fmt::Debug {
     fn to_json(&self) -> serde_json::Value;
     fn registered(&self) -> Registered<'_>;
+    fn identity(&self) -> Result<Identity, VerifyError>;
     fn as_any(&self) -> &dyn Any;
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
@@ -74,6 +75,9 @@ impl<C: ProviderClaims> ErasedClaims for C {
     }
     fn registered(&self) -> Registered<'_> {
         ProviderClaims::registered(self)
+    }
+    fn identity(&self) -> Result<Identity, VerifyError> {
+        ProviderClaims::identity(self)
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -122,6 +126,15 @@ impl AnyClaims {
     /// The registered claims.
     pub fn registered(&self) -> Registered<'_> {
         self.claims.registered()
+    }
+
+    /// The provider-neutral identity, by the claims type's own rule
+    /// ([`ProviderClaims::identity`]), with [`Identity::provider`] set to [`AnyClaims::provider`].
+    /// Derived anew on each call: nothing is kept twice.
+    pub fn identity(&self) -> Result<Identity, VerifyError> {
+        let mut identity = self.claims.identity()?;
+        identity.provider = self.provider.clone();
+        Ok(identity)
     }
 
     /// Every granted scope: the words of `scope` and the strings of `scp`.

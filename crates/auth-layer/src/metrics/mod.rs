@@ -60,10 +60,15 @@
 //! # }
 //! ```
 
+mod handles;
+
 use std::time::Duration;
 
 use claims_core::ProviderId;
 use jwks_cache::JwksCache;
+use metrics::Counter;
+
+pub(crate) use handles::Recording;
 
 use crate::verifier::Verifier;
 
@@ -204,38 +209,24 @@ pub fn record_verifier_stats(verifier: &Verifier) {
     }
 }
 
-pub(crate) fn verification(provider: &ProviderId, result: Result<(), &'static str>) {
+/// The `wallet_auth_verifications_total` handle for `provider` and `outcome` (refusal reason).
+fn verification_counter(provider: &ProviderId, outcome: Result<(), &'static str>) -> Counter {
     let provider = match provider.as_static() {
         Some(name) => metrics::SharedString::const_str(name),
         None => metrics::SharedString::from_shared(provider.to_shared()),
     };
-    match result {
+    match outcome {
         Ok(()) => metrics::counter!(
             VERIFICATIONS,
             "provider" => provider,
             "outcome" => "accepted",
             "reason" => "none"
-        )
-        .increment(1),
+        ),
         Err(reason) => metrics::counter!(
             VERIFICATIONS,
             "provider" => provider,
             "outcome" => "refused",
             "reason" => reason
-        )
-        .increment(1),
+        ),
     }
-}
-
-pub(crate) fn cache_hit(started: std::time::Instant) {
-    metrics::counter!(TOKEN_CACHE_HITS).increment(1);
-    metrics::histogram!(VERIFICATION_SECONDS, "cache" => "hit").record(started.elapsed());
-}
-
-pub(crate) fn cache_miss() {
-    metrics::counter!(TOKEN_CACHE_MISSES).increment(1);
-}
-
-pub(crate) fn full_verification(started: std::time::Instant) {
-    metrics::histogram!(VERIFICATION_SECONDS, "cache" => "miss").record(started.elapsed());
 }
