@@ -146,3 +146,54 @@ fn too_long(name: &HeaderName) -> AuthError {
     }
     .into()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use crate::claims::{AnyClaims, ProviderId, SophonClaims};
+
+    fn verified(user: &str) -> Authenticated {
+        let claims: SophonClaims =
+            serde_json::from_value(serde_json::json!({"sub": user, "exp": 2})).unwrap();
+        let identity = claims_core::ProviderClaims::identity(&claims).unwrap();
+        Authenticated::new(AnyClaims::new(ProviderId::SOPHON, claims), identity)
+    }
+
+    fn headers(user_id_header: &str, max_header_bytes: usize) -> IdentityHeaders {
+        let mut config = ServeConfig::default();
+        config.user_id_header = user_id_header.to_owned();
+        config.max_header_bytes = max_header_bytes;
+        IdentityHeaders::from_config(&config).unwrap()
+    }
+
+    /// The headers kept with a verification are this service's own: a second service with other
+    /// names (or limits) sharing the same verification gets its own, every time.
+    #[test]
+    fn kept_headers_belong_to_the_service_that_built_them() {
+        let auth = verified("0xabc");
+        let first = headers("X-User", 4096);
+        let second = headers("X-Other-User", 4096);
+        for _ in 0..2 {
+            let a = first.for_identity(&auth).unwrap();
+            assert_eq!(a["x-user"], "0xabc");
+            assert!(a.get("x-other-user").is_none());
+            let b = second.for_identity(&auth).unwrap();
+            assert_eq!(b["x-other-user"], "0xabc");
+            assert!(b.get("x-user").is_none());
+            assert_eq!(a["x-auth-provider"], "sophon");
+        }
+        // A value over the limit is refused each time, kept or not.
+        let auth = verified(&"u".repeat(40));
+        let tight = headers("X-User", 32);
+        for _ in 0..2 {
+            assert_eq!(
+                tight.for_identity(&auth).unwrap_err(),
+                AuthError::from(VerifyError::InvalidClaim {
+                    path: "x-user (longer than serve.max_header_bytes)".to_owned()
+                })
+            );
+        }
+    }
+}

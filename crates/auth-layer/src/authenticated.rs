@@ -89,7 +89,7 @@ impl Authenticated {
     /// let header = |a: &Authenticated| format!("user={}", a.identity().user_id);
     /// assert_eq!(*auth.derived(&key, header), "user=0xabc");
     /// // The second call finds the kept value: `derive` does not run.
-    /// assert_eq!(*auth.derived(&key, |_| unreachable!()), "user=0xabc");
+    /// assert_eq!(*auth.derived(&key, |_| -> String { unreachable!() }), "user=0xabc");
     /// ```
     pub fn derived<T>(&self, key: &DerivedKey, derive: impl FnOnce(&Self) -> T) -> Cow<'_, T>
     where

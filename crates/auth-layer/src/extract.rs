@@ -106,7 +106,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Authenticated {
 /// use auth_layer::Claims;
 /// use claims_core::SophonClaims;
 /// async fn handler(Claims(claims): Claims<SophonClaims>) -> String {
-///     claims.user_id.clone().unwrap_or_default()
+///     claims.user_id.as_deref().unwrap_or_default().to_owned()
 /// }
 /// ```
 #[derive(Debug, Clone)]

@@ -70,8 +70,8 @@ struct Entry {
     key: Option<Arc<JwksKey>>,
     /// `exp`.
     exp: i64,
-    /// `nbf`, when the token has one.
-    nbf: Option<i64>,
+    /// `nbf`, or `i64::MIN` when the token has none (the same answer: valid from any time).
+    nbf: i64,
     /// The provider's leeway, in seconds.
     leeway: u64,
 }
@@ -79,8 +79,7 @@ struct Entry {
 impl Entry {
     /// True when the token has expired as of `now` (`exp` + leeway is past).
     fn expired(&self, now: i64) -> bool {
-        let leeway = i64::try_from(self.leeway).unwrap_or(i64::MAX);
-        self.exp.saturating_add(leeway) < now
+        claims_core::check_validity_window(self.exp, None, self.leeway, now).is_err()
     }
 }
 
@@ -159,9 +158,14 @@ impl TokenCache {
         }
         Lookup::Hit {
             provider: entry.auth.provider().clone(),
-            result: claims_core::check_validity_window(entry.exp, entry.nbf, entry.leeway, now)
-                .map(|()| entry.auth)
-                .map_err(AuthError::from),
+            result: claims_core::check_validity_window(
+                entry.exp,
+                Some(entry.nbf),
+                entry.leeway,
+                now,
+            )
+            .map(|()| entry.auth)
+            .map_err(AuthError::from),
         }
     }
 
@@ -175,7 +179,7 @@ impl TokenCache {
     ) {
         let registered = auth.claims().registered();
         let exp = registered.exp.map_or(auth.expires_at(), |e| e.0);
-        let nbf = registered.nbf.map(|n| n.0);
+        let nbf = registered.nbf.map_or(i64::MIN, |n| n.0);
         self.cache.insert(
             digest,
             Entry {

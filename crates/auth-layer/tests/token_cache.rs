@@ -363,3 +363,51 @@ fn metrics_count_verifications_cache_hits_and_jwks_fetches() {
         });
     });
 }
+
+/// The hot path resolves its metric handles once per recorder: a recorder that becomes current
+/// after the verifier was built (and after it has already counted into the no-op recorder) gets
+/// every later hit, and stops getting them once it is no longer current.
+#[test]
+fn a_recorder_installed_after_the_verifier_counts_every_later_hit() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let k1 = RsaKey::generate("k1");
+    let token = sign(&k1, &para_claims("user-1", test_support::now() + 3600));
+    let (server, verifier) = rt.block_on(async {
+        let server = JwksServer::start(jwks(&[k1.jwk()])).await;
+        let (verifier, _) = para_verifier(&server, true);
+        // A miss and a hit with no recorder: both resolve handles from the no-op recorder.
+        verifier.verify(&token).await.unwrap();
+        verifier.verify(&token).await.unwrap();
+        (server, verifier)
+    });
+
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    metrics::with_local_recorder(&recorder, || {
+        rt.block_on(async {
+            for _ in 0..3 {
+                verifier.verify(&token).await.unwrap();
+            }
+        });
+    });
+    // No longer current: this hit goes to the no-op recorder again, not to `recorder`.
+    rt.block_on(verifier.verify(&token)).unwrap();
+
+    let text = handle.render();
+    for line in [
+        "wallet_auth_token_cache_hits_total 3",
+        "wallet_auth_verifications_total{provider=\"para\",outcome=\"accepted\",reason=\"none\"} 3",
+        "wallet_auth_verification_duration_seconds_count{cache=\"hit\"} 3",
+        // Resolved with the others, never counted into.
+        "wallet_auth_token_cache_misses_total 0",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+    drop(server);
+}

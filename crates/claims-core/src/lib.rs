@@ -57,7 +57,7 @@ pub use claims::{AnyClaims, Audience, Extra, NumericDate, ProviderClaims, Regist
 /// `Default`, a repeated known member is an error, and two field attributes change how a value
 /// is read:
 /// * `#[claims(null_as_default)]`: `null` reads as the type's default (an empty `Vec`);
-/// * `#[claims(string_or_number)]` (on an `Option<String>`): a JSON number is kept as its
+/// * `#[claims(string_or_number)]` (on an `Option<String>` or `Option<Box<str>>`): a JSON number is kept as its
 ///   decimal text, so `"sub": 6841` reads as `Some("6841")`.
 ///
 /// ```

@@ -34,7 +34,7 @@ use attributes::{container_attrs, field_attrs};
 ///   (`duplicate field`), and only a JSON object is accepted (`expected a JSON object (Type)`).
 /// * `#[claims(null_as_default)]` on a field reads `null` as the field type's default (for
 ///   example an empty `Vec`).
-/// * `#[claims(string_or_number)]` on an `Option<String>` field accepts a JSON string, or a JSON
+/// * `#[claims(string_or_number)]` on an `Option<String>` or `Option<Box<str>>` field accepts a JSON string, or a JSON
 ///   number whose decimal text is kept (`6841` is `"6841"`); `null` is `None`; any other value
 ///   is an `invalid type` error naming the member.
 ///
@@ -273,7 +273,7 @@ fn read_value(m: &Member<'_>) -> TokenStream2 {
             quote_spanned! {span=>
                 ::claims_core::__private::serde::de::MapAccess::next_value_seed(
                     &mut __map,
-                    ::claims_core::__private::StringOrNumber(#name),
+                    ::claims_core::__private::StringOrNumber::<#fty>::new(#name),
                 )?
             }
         }
@@ -318,7 +318,10 @@ mod tests {
             assert!(out.contains(&format!("{name} =>")), "{name}: {out}");
         }
         assert!(out.contains("\"a JSON object (C)\""), "{out}");
-        assert!(out.contains("StringOrNumber (\"sub\")"), "{out}");
+        assert!(
+            out.contains("StringOrNumber :: < Option < String > > :: new (\"sub\")"),
+            "{out}"
+        );
         assert!(out.contains("rest : __extra"), "{out}");
         assert!(out.contains("unwrap_or_default"), "{out}");
         assert!(out.contains("__v . shrink_to_fit ()"), "{out}");

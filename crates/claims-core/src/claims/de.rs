@@ -19,6 +19,7 @@
 pub mod __private {
     use std::borrow::Cow;
     use std::fmt;
+    use std::marker::PhantomData;
 
     use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, Visitor};
 
@@ -62,55 +63,93 @@ pub mod __private {
         }
     }
 
-    /// Reads the value of member `.0` (`#[claims(string_or_number)]`) into an `Option<String>`:
+    /// A field `#[claims(string_or_number)]` reads into: `Option<String>` or `Option<Box<str>>`.
+    pub trait TextField: Sized {
+        /// The field holding `text`.
+        fn text(text: String) -> Self;
+        /// The field holding nothing (`null`).
+        fn none() -> Self;
+    }
+
+    impl TextField for Option<String> {
+        fn text(text: String) -> Self {
+            Some(text)
+        }
+        fn none() -> Self {
+            None
+        }
+    }
+
+    impl TextField for Option<Box<str>> {
+        fn text(text: String) -> Self {
+            Some(text.into_boxed_str())
+        }
+        fn none() -> Self {
+            None
+        }
+    }
+
+    /// Reads the value of member `name` (`#[claims(string_or_number)]`) into a [`TextField`]:
     /// a string as it is, a number as its decimal text (an integer without a fraction, a float
     /// as serde_json prints it), `null` as `None`. Anything else is an `invalid type` error
     /// naming the member.
-    #[derive(Clone, Copy)]
-    pub struct StringOrNumber(pub &'static str);
+    pub struct StringOrNumber<F> {
+        name: &'static str,
+        field: PhantomData<fn() -> F>,
+    }
 
-    impl<'de> DeserializeSeed<'de> for StringOrNumber {
-        type Value = Option<String>;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+    impl<F> StringOrNumber<F> {
+        /// The reader of member `name`.
+        pub fn new(name: &'static str) -> Self {
+            StringOrNumber {
+                name,
+                field: PhantomData,
+            }
+        }
+    }
+
+    impl<'de, F: TextField> DeserializeSeed<'de> for StringOrNumber<F> {
+        type Value = F;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<F, D::Error> {
             d.deserialize_any(self)
         }
     }
 
-    impl<'de> Visitor<'de> for StringOrNumber {
-        type Value = Option<String>;
+    impl<'de, F: TextField> Visitor<'de> for StringOrNumber<F> {
+        type Value = F;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "a string or a 64-bit integer (`{}`)", self.0)
+            write!(f, "a string or a 64-bit integer (`{}`)", self.name)
         }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<String>, E> {
-            Ok(Some(v.to_owned()))
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<F, E> {
+            Ok(F::text(v.to_owned()))
         }
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Option<String>, E> {
-            Ok(Some(v))
+        fn visit_string<E: de::Error>(self, v: String) -> Result<F, E> {
+            Ok(F::text(v))
         }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<String>, E> {
-            Ok(Some(v.to_string()))
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<F, E> {
+            Ok(F::text(v.to_string()))
         }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<String>, E> {
-            Ok(Some(v.to_string()))
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<F, E> {
+            Ok(F::text(v.to_string()))
         }
-        fn visit_u128<E: de::Error>(self, v: u128) -> Result<Option<String>, E> {
-            Ok(Some(v.to_string()))
+        fn visit_u128<E: de::Error>(self, v: u128) -> Result<F, E> {
+            Ok(F::text(v.to_string()))
         }
-        fn visit_i128<E: de::Error>(self, v: i128) -> Result<Option<String>, E> {
-            Ok(Some(v.to_string()))
+        fn visit_i128<E: de::Error>(self, v: i128) -> Result<F, E> {
+            Ok(F::text(v.to_string()))
         }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<String>, E> {
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<F, E> {
             // A fraction, or an integer too large for 64 bits (read as a float, so two ids could
             // collapse into one): never an id.
             Err(E::invalid_value(de::Unexpected::Float(v), &self))
         }
-        fn visit_unit<E: de::Error>(self) -> Result<Option<String>, E> {
-            Ok(None)
+        fn visit_unit<E: de::Error>(self) -> Result<F, E> {
+            Ok(F::none())
         }
-        fn visit_none<E: de::Error>(self) -> Result<Option<String>, E> {
-            Ok(None)
+        fn visit_none<E: de::Error>(self) -> Result<F, E> {
+            Ok(F::none())
         }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<F, D::Error> {
             self.deserialize(d)
         }
     }
@@ -287,7 +326,7 @@ mod tests {
         r#ref: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[claims(string_or_number)]
-        tenant_number: Option<String>,
+        tenant_number: Option<Box<str>>,
         #[serde(flatten)]
         rest: Extra,
     }

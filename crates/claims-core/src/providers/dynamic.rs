@@ -27,22 +27,22 @@ use crate::{Identity, ProviderId, VerifyError, Wallet};
 pub struct DynamicClaims {
     /// `iss`: `app.dynamicauth.com/<environment id>` (or `app.dynamic.xyz/…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
+    pub iss: Option<Box<str>>,
     /// `aud`: the page origin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,
     /// `sub`: the Dynamic user id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub: Option<String>,
+    pub sub: Option<Box<str>>,
     /// `sid`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sid: Option<String>,
+    pub sid: Option<Box<str>>,
     /// `kid` (repeated from the header).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kid: Option<String>,
+    pub kid: Option<Box<str>>,
     /// `environment_id`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub environment_id: Option<String>,
+    pub environment_id: Option<Box<str>>,
     /// `iat`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<NumericDate>,
@@ -54,7 +54,7 @@ pub struct DynamicClaims {
     pub nbf: Option<NumericDate>,
     /// `scope`: space-separated (`user:basic`, `requiresAdditionalAuth`, …); may be empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
+    pub scope: Option<Box<str>>,
     /// `verified_credentials`
     #[serde(default)]
     #[claims(null_as_default)]
@@ -64,7 +64,7 @@ pub struct DynamicClaims {
     pub verified_account: Option<DynamicCredential>,
     /// `last_verified_credential_id`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_verified_credential_id: Option<String>,
+    pub last_verified_credential_id: Option<Box<str>>,
     /// `lists`: access lists the user is on.
     #[serde(default)]
     #[claims(null_as_default)]
@@ -75,19 +75,19 @@ pub struct DynamicClaims {
     pub missing_fields: Vec<serde_json::Value>,
     /// `alias`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alias: Option<String>,
+    pub alias: Option<Box<str>>,
     /// `email`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<Box<str>>,
     /// `given_name`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub given_name: Option<String>,
+    pub given_name: Option<Box<str>>,
     /// `family_name`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub family_name: Option<String>,
+    pub family_name: Option<Box<str>>,
     /// `first_visit`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_visit: Option<String>,
+    pub first_visit: Option<Box<str>>,
     /// `new_user`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_user: Option<bool>,
@@ -111,34 +111,34 @@ pub struct DynamicClaims {
 pub struct DynamicCredential {
     /// `id`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Box<str>>,
     /// `format`: `blockchain`, `email`, `oauth`, …
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub format: Option<String>,
+    pub format: Option<Box<str>>,
     /// `address` (wallets)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
+    pub address: Option<Box<str>>,
     /// `chain`: `eip155`, `solana`, … (wallets)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chain: Option<String>,
+    pub chain: Option<Box<str>>,
     /// `wallet_name`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wallet_name: Option<String>,
+    pub wallet_name: Option<Box<str>>,
     /// `wallet_provider`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wallet_provider: Option<String>,
+    pub wallet_provider: Option<Box<str>>,
     /// `public_identifier`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_identifier: Option<String>,
+    pub public_identifier: Option<Box<str>>,
     /// `email` (email credentials)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<Box<str>>,
     /// `oauth_provider`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oauth_provider: Option<String>,
+    pub oauth_provider: Option<Box<str>>,
     /// `oauth_username`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oauth_username: Option<String>,
+    pub oauth_username: Option<Box<str>>,
     /// Members not modelled above.
     #[serde(flatten)]
     pub extra: Extra,

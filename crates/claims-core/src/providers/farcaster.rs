@@ -25,11 +25,11 @@ pub const JWKS_URL: &str = "https://auth.farcaster.xyz/.well-known/jwks.json";
 pub struct FarcasterClaims {
     /// `iss`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
+    pub iss: Option<Box<str>>,
     /// `sub`: the FID, as decimal text (the token sends a number).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[claims(string_or_number)]
-    pub sub: Option<String>,
+    pub sub: Option<Box<str>>,
     /// `aud`: the app's domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,

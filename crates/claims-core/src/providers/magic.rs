@@ -62,19 +62,19 @@ pub struct MagicClaims {
     pub nbf: Option<serde_json::Number>,
     /// `iss`: `did:ethr:0x<the user's wallet address>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
+    pub iss: Option<Box<str>>,
     /// `sub`: a user id chosen by the signer (not verified: the user is `iss`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub: Option<String>,
+    pub sub: Option<Box<str>>,
     /// `aud`: your client id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,
     /// `tid`: the token id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tid: Option<String>,
+    pub tid: Option<Box<str>>,
     /// `add`: the signature of an attachment, when one was signed (not checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub add: Option<String>,
+    pub add: Option<Box<str>>,
     /// Members not modelled above.
     #[serde(flatten)]
     pub extra: Extra,

@@ -30,11 +30,11 @@ pub const DEFAULT_ALGORITHMS: &[Algorithm] = &[Algorithm::RS256];
 pub struct OidcClaims {
     /// `iss`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
+    pub iss: Option<Box<str>>,
     /// `sub` (a JSON number, as Farcaster sends, is kept as its decimal text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[claims(string_or_number)]
-    pub sub: Option<String>,
+    pub sub: Option<Box<str>>,
     /// `aud`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,
@@ -49,7 +49,7 @@ pub struct OidcClaims {
     pub iat: Option<NumericDate>,
     /// `jti`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jti: Option<String>,
+    pub jti: Option<Box<str>>,
     /// Every other member (`email`, `scope`, `scp`, `azp`, custom claims…).
     #[serde(flatten)]
     pub extra: Extra,

@@ -25,10 +25,10 @@ use crate::{Identity, ProviderId, VerifyError, Wallet};
 pub struct ParaClaims {
     /// `sub` (= `data.userId`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub: Option<String>,
+    pub sub: Option<Box<str>>,
     /// `iss` (Para documents none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
+    pub iss: Option<Box<str>>,
     /// `aud` (newer tokens: the API key id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,
@@ -55,39 +55,39 @@ pub struct ParaClaims {
 pub struct ParaData {
     /// `userId`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: Option<Box<str>>,
     /// `wallets`
     #[serde(default)]
     #[claims(null_as_default)]
     pub wallets: Vec<ParaWallet>,
     /// `email`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<Box<str>>,
     /// `phone`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
+    pub phone: Option<Box<str>>,
     /// `telegramUserId`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub telegram_user_id: Option<String>,
+    pub telegram_user_id: Option<Box<str>>,
     /// `farcasterUsername`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub farcaster_username: Option<String>,
+    pub farcaster_username: Option<Box<str>>,
     /// `externalWallet` (shape varies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_wallet: Option<serde_json::Value>,
     /// `authType`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth_type: Option<String>,
+    pub auth_type: Option<Box<str>>,
     /// `identifier`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identifier: Option<String>,
+    pub identifier: Option<Box<str>>,
     /// `oAuthMethod` (`google`, `x`, `discord`, `facebook`, `apple`, or absent).
     #[serde(
         default,
         rename = "oAuthMethod",
         skip_serializing_if = "Option::is_none"
     )]
-    pub oauth_method: Option<String>,
+    pub oauth_method: Option<Box<str>>,
     /// Members not modelled above.
     #[serde(flatten)]
     pub extra: Extra,
@@ -99,16 +99,16 @@ pub struct ParaData {
 pub struct ParaWallet {
     /// `id`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Box<str>>,
     /// `type`: `EVM`, `SOLANA`, `COSMOS`, …
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    pub wallet_type: Option<String>,
+    pub wallet_type: Option<Box<str>>,
     /// `address`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
+    pub address: Option<Box<str>>,
     /// `publicKey` (may be empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_key: Option<String>,
+    pub public_key: Option<Box<str>>,
     /// Members not modelled above.
     #[serde(flatten)]
     pub extra: Extra,

@@ -24,10 +24,10 @@ use crate::{Identity, ProviderId, VerifyError};
 pub struct ParraClaims {
     /// `iss`: the API key id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
+    pub iss: Option<Box<str>>,
     /// `sub`: the tenant id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub: Option<String>,
+    pub sub: Option<Box<str>>,
     /// `aud`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,
@@ -42,7 +42,7 @@ pub struct ParraClaims {
     pub nbf: Option<NumericDate>,
     /// `jti`: `<apiKeyId>-<unixtime>` in Parra's library.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jti: Option<String>,
+    pub jti: Option<Box<str>>,
     /// `grants`
     #[serde(default)]
     pub grants: ParraGrants,
@@ -56,7 +56,7 @@ pub struct ParraClaims {
 pub struct ParraGrants {
     /// `identity`: the user's id in your system, as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identity: Option<String>,
+    pub identity: Option<Box<str>>,
     /// Members not modelled above.
     #[serde(flatten)]
     pub extra: Extra,

@@ -30,16 +30,16 @@ pub const ALGORITHMS: &[Algorithm] = &[Algorithm::ES256, Algorithm::EdDSA];
 pub struct SessionClaims {
     /// `iss`: the configured issuer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
+    pub iss: Option<Box<str>>,
     /// `sub`: the CAIP-10 account id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub: Option<String>,
+    pub sub: Option<Box<str>>,
     /// `aud`: the configured audience.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,
     /// `sid`: the session id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sid: Option<String>,
+    pub sid: Option<Box<str>>,
     /// `iat`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<NumericDate>,
@@ -51,10 +51,10 @@ pub struct SessionClaims {
     pub nbf: Option<NumericDate>,
     /// `address`: the wallet's address as signed (EIP-55 or base58).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
+    pub address: Option<Box<str>>,
     /// `chain`: the CAIP-2 chain id (`eip155:1`, `solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chain: Option<String>,
+    pub chain: Option<Box<str>>,
     /// Members not modelled above.
     #[serde(flatten)]
     pub extra: Extra,

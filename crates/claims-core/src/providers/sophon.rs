@@ -23,16 +23,16 @@ use crate::{Identity, ProviderId, VerifyError, Wallet};
 pub struct SophonClaims {
     /// `iss`: `https://auth.sophon.xyz`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
+    pub iss: Option<Box<str>>,
     /// `aud`: your partner id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,
     /// `sub`: the user's smart-wallet address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub: Option<String>,
+    pub sub: Option<Box<str>>,
     /// `userId`
     #[serde(default, rename = "userId", skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: Option<Box<str>>,
     /// `iat`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<NumericDate>,
@@ -44,16 +44,16 @@ pub struct SophonClaims {
     pub nbf: Option<NumericDate>,
     /// `scope`: space-separated, may be empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
+    pub scope: Option<Box<str>>,
     /// `sid`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sid: Option<String>,
+    pub sid: Option<Box<str>>,
     /// `typ`: `access` on access tokens, `refresh` on refresh tokens (refused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub typ: Option<String>,
+    pub typ: Option<Box<str>>,
     /// `jti` (refresh tokens).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jti: Option<String>,
+    pub jti: Option<Box<str>>,
     /// `c`: consent timestamps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub c: Option<serde_json::Value>,

@@ -39,10 +39,10 @@ pub const HEADER_SEGMENT: &str = "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9";
 pub struct ThirdwebClaims {
     /// `iss`: the app's admin wallet address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
+    pub iss: Option<Box<str>>,
     /// `sub`: the user's wallet address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub: Option<String>,
+    pub sub: Option<Box<str>>,
     /// `aud`: the app's domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,
@@ -57,7 +57,7 @@ pub struct ThirdwebClaims {
     pub iat: Option<NumericDate>,
     /// `jti`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jti: Option<String>,
+    pub jti: Option<Box<str>>,
     /// `ctx`: the app's context object, as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ctx: Option<serde_json::Value>,

@@ -41,16 +41,16 @@ pub struct TurnkeyClaims {
     pub exp: Option<NumericDate>,
     /// `public_key`: the session's compressed P-256 key (hex).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_key: Option<String>,
+    pub public_key: Option<Box<str>>,
     /// `session_type`: `SESSION_TYPE_READ_WRITE` or `SESSION_TYPE_READ_ONLY`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_type: Option<String>,
+    pub session_type: Option<Box<str>>,
     /// `user_id`: the Turnkey user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: Option<Box<str>>,
     /// `organization_id`: the (sub-)organization the session belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organization_id: Option<String>,
+    pub organization_id: Option<Box<str>>,
     /// Members not modelled above (`session_profile_id`, `scope`, …).
     #[serde(flatten)]
     pub extra: Extra,

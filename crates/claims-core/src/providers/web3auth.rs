@@ -27,13 +27,13 @@ use crate::{Identity, ProviderId, VerifyError, Wallet};
 pub struct Web3AuthClaims {
     /// `iss`: `https://api-auth.web3auth.io`, `https://authjs.web3auth.io`, …
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
+    pub iss: Option<Box<str>>,
     /// `aud`: your project's client id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,
     /// `sub` (Web3Auth sends none; kept if present).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub: Option<String>,
+    pub sub: Option<Box<str>>,
     /// `iat`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<NumericDate>,
@@ -45,37 +45,37 @@ pub struct Web3AuthClaims {
     pub nbf: Option<NumericDate>,
     /// `userId` (newer tokens)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: Option<Box<str>>,
     /// `verifierId`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verifier_id: Option<String>,
+    pub verifier_id: Option<Box<str>>,
     /// `verifier`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verifier: Option<String>,
+    pub verifier: Option<Box<str>>,
     /// `aggregateVerifier`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aggregate_verifier: Option<String>,
+    pub aggregate_verifier: Option<Box<str>>,
     /// `authConnection`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth_connection: Option<String>,
+    pub auth_connection: Option<Box<str>>,
     /// `authConnectionId`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth_connection_id: Option<String>,
+    pub auth_connection_id: Option<Box<str>>,
     /// `groupedAuthConnectionId`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grouped_auth_connection_id: Option<String>,
+    pub grouped_auth_connection_id: Option<Box<str>>,
     /// `nonce`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nonce: Option<String>,
+    pub nonce: Option<Box<str>>,
     /// `email` (PII, may be off)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<Box<str>>,
     /// `name` (PII, may be off)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Box<str>>,
     /// `profileImage` (PII, may be off)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub profile_image: Option<String>,
+    pub profile_image: Option<Box<str>>,
     /// `wallets`
     #[serde(default)]
     #[claims(null_as_default)]
@@ -90,16 +90,16 @@ pub struct Web3AuthClaims {
 pub struct Web3AuthWallet {
     /// `public_key` (social logins; hex, compressed secp256k1 or ed25519).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_key: Option<String>,
+    pub public_key: Option<Box<str>>,
     /// `address` (external wallets).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
+    pub address: Option<Box<str>>,
     /// `type`: `web3auth_app_key`, `web3auth_threshold_key`, `ethereum`, …
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    pub wallet_type: Option<String>,
+    pub wallet_type: Option<Box<str>>,
     /// `curve`: `secp256k1` or `ed25519`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub curve: Option<String>,
+    pub curve: Option<Box<str>>,
     /// Members not modelled above.
     #[serde(flatten)]
     pub extra: Extra,
